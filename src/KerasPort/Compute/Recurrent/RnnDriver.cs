@@ -1,0 +1,104 @@
+using System.Numerics;
+
+namespace KerasPort.Compute.Recurrent;
+
+/// <summary>Buffers one <see cref="RnnDriver"/> run needs; grown on demand and reused, so steady-state runs allocate nothing.</summary>
+internal sealed class RnnWorkspace<T> where T : unmanaged
+{
+    private T[] _timeMajor = [];
+    private T[] _projection = [];
+    private T[] _stateA = [];
+    private T[] _stateB = [];
+    private T[] _stepOutput = [];
+    private T[] _scratch = [];
+
+    internal Span<T> TimeMajor(int n) => Grow(ref _timeMajor, n);
+    internal Span<T> Projection(int n) => Grow(ref _projection, n);
+    internal Span<T> StateA(int n) => Grow(ref _stateA, n);
+    internal Span<T> StateB(int n) => Grow(ref _stateB, n);
+    internal Span<T> StepOutput(int n) => Grow(ref _stepOutput, n);
+    internal Span<T> Scratch(int n) => Grow(ref _scratch, n);
+
+    private static Span<T> Grow(ref T[] buffer, int n)
+    {
+        if (buffer.Length < n) buffer = new T[n];
+        return buffer.AsSpan(0, n);
+    }
+}
+
+/// <summary>
+/// Runs a recurrent cell over a sequence with Keras's <c>backend.rnn</c> semantics: optional reversed iteration
+/// (go_backwards: outputs stay in processed order, as Keras returns them), a (batch, time) mask under which masked
+/// steps keep the previous states and emit the previous output (or zeros when zero_output_for_mask), initial states in,
+/// final states out.
+/// </summary>
+internal static class RnnDriver
+{
+    /// <param name="cell">The cell.</param>
+    /// <param name="inputs">Batch-first inputs, batch × time × cell.InputSize.</param>
+    /// <param name="batch">Batch size.</param>
+    /// <param name="time">Number of time steps (≥ 1).</param>
+    /// <param name="mask">batch × time, true = keep; empty for no mask.</param>
+    /// <param name="goBackwards">Iterate from the last step to the first.</param>
+    /// <param name="zeroOutputForMask">Masked steps output zeros instead of repeating the previous output.</param>
+    /// <param name="states">All states (state k is batch × size_k, one after another): initial values in, final values out.</param>
+    /// <param name="sequenceOutput">batch × time × OutputSize in processed order, or empty when only the last output is needed.</param>
+    /// <param name="lastOutput">batch × OutputSize: the output of the last processed step.</param>
+    /// <param name="workspace">Reusable buffers.</param>
+    public static void Run<T>(IRecurrentCell<T> cell, ReadOnlySpan<T> inputs, int batch, int time, ReadOnlySpan<bool> mask,
+        bool goBackwards, bool zeroOutputForMask, Span<T> states, Span<T> sequenceOutput, Span<T> lastOutput, RnnWorkspace<T> workspace)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int inSize = cell.InputSize, p = cell.ProjectionSize, outSize = cell.OutputSize;
+        int stateLength = states.Length;
+
+        // time-major copy of the inputs, then one projection for every step
+        var timeMajor = workspace.TimeMajor(time * batch * inSize);
+        for (int b = 0; b < batch; b++)
+            for (int t = 0; t < time; t++)
+                inputs.Slice((b * time + t) * inSize, inSize).CopyTo(timeMajor.Slice((t * batch + b) * inSize, inSize));
+        var projection = workspace.Projection(time * batch * p);
+        cell.ProjectInputs(timeMajor, time * batch, projection);
+
+        var current = workspace.StateA(stateLength);
+        var other = workspace.StateB(stateLength);
+        states.CopyTo(current);
+        var stepOut = workspace.StepOutput(2 * batch * outSize);
+        var output = stepOut[..(batch * outSize)];
+        var previousOutput = stepOut.Slice(batch * outSize, batch * outSize);
+        previousOutput.Clear();
+        var scratch = workspace.Scratch(batch * cell.ScratchPerRow);
+        int[] sizes = cell.StateSizes;
+
+        for (int s = 0; s < time; s++)
+        {
+            int t = goBackwards ? time - 1 - s : s;
+            var prev = new StateBuffers<T>(current, sizes, batch);
+            var next = new StateBuffers<T>(other, sizes, batch);
+            cell.Step(projection.Slice(t * batch * p, batch * p), batch, prev, next, output, scratch);
+
+            if (!mask.IsEmpty)
+            {
+                for (int b = 0; b < batch; b++)
+                {
+                    if (mask[b * time + t]) continue;
+                    for (int k = 0; k < sizes.Length; k++)
+                        prev[k].Slice(b * sizes[k], sizes[k]).CopyTo(next[k].Slice(b * sizes[k], sizes[k]));
+                    var row = output.Slice(b * outSize, outSize);
+                    if (zeroOutputForMask) row.Clear();
+                    else previousOutput.Slice(b * outSize, outSize).CopyTo(row);
+                }
+            }
+            output.CopyTo(previousOutput);
+            if (!sequenceOutput.IsEmpty)
+                for (int b = 0; b < batch; b++)
+                    output.Slice(b * outSize, outSize).CopyTo(sequenceOutput.Slice((b * time + s) * outSize, outSize));
+
+            var swap = current;
+            current = other;
+            other = swap;
+        }
+        current.CopyTo(states);
+        output.CopyTo(lastOutput);
+    }
+}

@@ -1,0 +1,43 @@
+using System.Numerics;
+
+namespace KerasPort.Compute.Recurrent;
+
+/// <summary>Keras SimpleRNN cell: h' = act(x·kernel + bias + h·recurrent_kernel). State [h]; output h.</summary>
+internal sealed class SimpleRnnCell<T> : IRecurrentCell<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[] _kernel;          // (input, u)
+    private readonly T[] _recurrentKernel; // (u, u)
+    private readonly T[] _bias;            // (u) or empty
+    private readonly Activation _activation;
+
+    public SimpleRnnCell(int inputSize, int units, T[] kernel, T[] recurrentKernel, T[]? bias, Activation activation)
+    {
+        InputSize = inputSize;
+        Units = units;
+        _kernel = kernel;
+        _recurrentKernel = recurrentKernel;
+        _bias = bias ?? [];
+        _activation = activation;
+        StateSizes = [units];
+    }
+
+    public int Units { get; }
+    public int InputSize { get; }
+    public int ProjectionSize => Units;
+    public int[] StateSizes { get; }
+    public int OutputSize => Units;
+    public int ScratchPerRow => 0;
+
+    public void ProjectInputs(ReadOnlySpan<T> inputs, int rows, Span<T> projection) =>
+        Linear.Project(inputs, rows, InputSize, _kernel, Units, _bias, projection);
+
+    public void Step(ReadOnlySpan<T> projection, int batch, StateBuffers<T> previous, StateBuffers<T> next, Span<T> output, Span<T> scratch)
+    {
+        int n = batch * Units;
+        var hNext = next[0];
+        projection[..n].CopyTo(hNext);
+        Linear.Accumulate<T>(previous[0], batch, Units, _recurrentKernel, Units, hNext);
+        ActivationShim.Apply(_activation, hNext[..n]);
+        hNext.CopyTo(output);
+    }
+}
