@@ -1,0 +1,185 @@
+using KerasPort.Compute;
+using KerasPort.Compute.Recurrent;
+
+namespace KerasPort.Tests.Recurrent;
+
+/// <summary>
+/// The RNN driver and cells against a direct per-sample double-precision evaluation of Keras's equations, written out
+/// gate by gate here (no shared code with the cells), including masks, go_backwards and initial states.
+/// </summary>
+[Trait("Category", "Recurrent")]
+public class RnnDriverTests
+{
+    private static double Sig(double x) => 1 / (1 + Math.Exp(-x));
+
+    private static double[] Random(Random rng, int n, double scale)
+    {
+        var a = new double[n];
+        for (int i = 0; i < n; i++) a[i] = (rng.NextDouble() * 2 - 1) * scale;
+        return a;
+    }
+
+    /// <summary>x·W[:, col] for one sample and one column of a (rows, cols) row-major matrix.</summary>
+    private static double Dot(double[] x, int xOffset, int len, double[] w, int cols, int col)
+    {
+        double s = 0;
+        for (int k = 0; k < len; k++) s += x[xOffset + k] * w[k * cols + col];
+        return s;
+    }
+
+    private static (double[] seq, double[] h, double[] c) ReferenceLstm(double[] x, int batch, int time, int inSize, int u,
+        double[] W, double[] U, double[] bias, bool[]? mask, bool backwards, double[]? h0, double[]? c0)
+    {
+        var seq = new double[batch * time * u];
+        var hOut = new double[batch * u];
+        var cOut = new double[batch * u];
+        for (int b = 0; b < batch; b++)
+        {
+            var h = new double[u];
+            var c = new double[u];
+            if (h0 != null) Array.Copy(h0, b * u, h, 0, u);
+            if (c0 != null) Array.Copy(c0, b * u, c, 0, u);
+            var prevOut = new double[u];
+            for (int s = 0; s < time; s++)
+            {
+                int t = backwards ? time - 1 - s : s;
+                bool keep = mask == null || mask[b * time + t];
+                var hn = new double[u];
+                var cn = new double[u];
+                for (int j = 0; j < u; j++)
+                {
+                    double zi = Dot(x, (b * time + t) * inSize, inSize, W, 4 * u, j) + Dot(h, 0, u, U, 4 * u, j) + bias[j];
+                    double zf = Dot(x, (b * time + t) * inSize, inSize, W, 4 * u, u + j) + Dot(h, 0, u, U, 4 * u, u + j) + bias[u + j];
+                    double zc = Dot(x, (b * time + t) * inSize, inSize, W, 4 * u, 2 * u + j) + Dot(h, 0, u, U, 4 * u, 2 * u + j) + bias[2 * u + j];
+                    double zo = Dot(x, (b * time + t) * inSize, inSize, W, 4 * u, 3 * u + j) + Dot(h, 0, u, U, 4 * u, 3 * u + j) + bias[3 * u + j];
+                    cn[j] = Sig(zf) * c[j] + Sig(zi) * Math.Tanh(zc);
+                    hn[j] = Sig(zo) * Math.Tanh(cn[j]);
+                }
+                if (keep) { h = hn; c = cn; prevOut = hn; }
+                Array.Copy(prevOut, 0, seq, (b * time + s) * u, u);
+            }
+            Array.Copy(h, 0, hOut, b * u, u);
+            Array.Copy(c, 0, cOut, b * u, u);
+        }
+        return (seq, hOut, cOut);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1, 1, false, false)]
+    [InlineData(3, 5, 4, 3, false, false)]
+    [InlineData(2, 7, 3, 5, true, false)]
+    [InlineData(4, 6, 2, 4, false, true)]
+    [InlineData(3, 9, 5, 2, true, true)]
+    public void Lstm_MatchesDirectEquations(int batch, int time, int inSize, int u, bool backwards, bool masked)
+    {
+        var rng = new Random(batch * 100 + time * 10 + u);
+        var x = Random(rng, batch * time * inSize, 1.5);
+        var W = Random(rng, inSize * 4 * u, 0.8);
+        var U = Random(rng, u * 4 * u, 0.8);
+        var bias = Random(rng, 4 * u, 0.5);
+        var h0 = Random(rng, batch * u, 0.5);
+        var c0 = Random(rng, batch * u, 0.5);
+        bool[]? mask = null;
+        if (masked)
+        {
+            mask = new bool[batch * time];
+            for (int i = 0; i < mask.Length; i++) mask[i] = rng.NextDouble() > 0.35;
+        }
+        var (seq, hRef, cRef) = ReferenceLstm(x, batch, time, inSize, u, W, U, bias, mask, backwards, h0, c0);
+
+        var sigmoid = new Activation(ActivationKind.Sigmoid);
+        var tanh = new Activation(ActivationKind.Tanh);
+        var cell = new LstmCell<double>(inSize, u, W, U, bias, tanh, sigmoid);
+        var states = new double[2 * batch * u];
+        h0.CopyTo(states, 0);
+        c0.CopyTo(states, batch * u);
+        var outSeq = new double[batch * time * u];
+        var last = new double[batch * u];
+        RnnDriver.Run<double>(cell, x, batch, time, mask ?? [], backwards, false, states, outSeq, last, new RnnWorkspace<double>());
+
+        for (int i = 0; i < seq.Length; i++) Assert.Equal(seq[i], outSeq[i], 1e-12);
+        for (int i = 0; i < hRef.Length; i++)
+        {
+            Assert.Equal(hRef[i], states[i], 1e-12);
+            Assert.Equal(cRef[i], states[batch * u + i], 1e-12);
+        }
+        for (int b = 0; b < batch; b++)
+            for (int j = 0; j < u; j++)
+                Assert.Equal(seq[(b * time + time - 1) * u + j], last[b * u + j], 1e-12);
+    }
+
+    [Fact]
+    public void Gru_ResetAfterFalseAndTrue_MatchDirectEquations()
+    {
+        const int batch = 2, time = 4, inSize = 3, u = 3;
+        var rng = new Random(7);
+        var x = Random(rng, batch * time * inSize, 1.2);
+        var W = Random(rng, inSize * 3 * u, 0.9);
+        var U = Random(rng, u * 3 * u, 0.9);
+        var bIn = Random(rng, 3 * u, 0.4);
+        var bRec = Random(rng, 3 * u, 0.4);
+        foreach (bool resetAfter in new[] { false, true })
+        {
+            // direct evaluation
+            var expected = new double[batch * u];
+            for (int b = 0; b < batch; b++)
+            {
+                var h = new double[u];
+                for (int t = 0; t < time; t++)
+                {
+                    var hn = new double[u];
+                    for (int j = 0; j < u; j++)
+                    {
+                        int xo = (b * time + t) * inSize;
+                        double xz = Dot(x, xo, inSize, W, 3 * u, j) + bIn[j];
+                        double xr = Dot(x, xo, inSize, W, 3 * u, u + j) + bIn[u + j];
+                        double xh = Dot(x, xo, inSize, W, 3 * u, 2 * u + j) + bIn[2 * u + j];
+                        double rz = Dot(h, 0, u, U, 3 * u, j) + (resetAfter ? bRec[j] : 0);
+                        double rr = Dot(h, 0, u, U, 3 * u, u + j) + (resetAfter ? bRec[u + j] : 0);
+                        double z = Sig(xz + rz);
+                        double hh;
+                        if (resetAfter)
+                        {
+                            double r = Sig(xr + rr);
+                            hh = Math.Tanh(xh + r * (Dot(h, 0, u, U, 3 * u, 2 * u + j) + bRec[2 * u + j]));
+                        }
+                        else
+                        {
+                            var rh = new double[u];
+                            for (int k = 0; k < u; k++)
+                                rh[k] = Sig(Dot(x, xo, inSize, W, 3 * u, u + k) + bIn[u + k] + Dot(h, 0, u, U, 3 * u, u + k)) * h[k];
+                            hh = Math.Tanh(xh + Dot(rh, 0, u, U, 3 * u, 2 * u + j));
+                        }
+                        hn[j] = z * h[j] + (1 - z) * hh;
+                    }
+                    h = hn;
+                }
+                Array.Copy(h, 0, expected, b * u, u);
+            }
+            var cell = new GruCell<double>(inSize, u, W, U, bIn, resetAfter ? bRec : null, resetAfter,
+                new Activation(ActivationKind.Tanh), new Activation(ActivationKind.Sigmoid));
+            var states = new double[batch * u];
+            var last = new double[batch * u];
+            RnnDriver.Run<double>(cell, x, batch, time, [], false, false, states, [], last, new RnnWorkspace<double>());
+            for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], last[i], 1e-12);
+        }
+    }
+
+    [Fact]
+    public void ZeroOutputForMask_EmitsZerosAtMaskedSteps_AndKeepsState()
+    {
+        const int batch = 1, time = 3, u = 2;
+        double[] W = [1, 0, 0, 1];
+        double[] U = [0.5, 0, 0, 0.5];
+        double[] x = [1, 2, 3, 4, 5, 6];
+        var cell = new SimpleRnnCell<double>(2, u, W, U, null, Activation.Linear);
+        bool[] mask = [true, false, true];
+        var states = new double[u];
+        var seq = new double[time * u];
+        var last = new double[u];
+        RnnDriver.Run<double>(cell, x, batch, time, mask, false, true, states, seq, last, new RnnWorkspace<double>());
+        // step 0: h = (1, 2); step 1 masked: output 0, state stays (1, 2); step 2: h = (5 + 0.5, 6 + 1) = (5.5, 7)
+        Assert.Equal(new double[] { 1, 2, 0, 0, 5.5, 7 }, seq);
+        Assert.Equal(new double[] { 5.5, 7 }, states);
+    }
+}
