@@ -33,6 +33,16 @@ internal sealed class GruCell<T> : IRecurrentCell<T> where T : unmanaged, IFloat
 
     public int Units { get; }
     public bool ResetAfter { get; }
+    /// <summary>kernel (input, 3·units), gates z, r, h.</summary>
+    public ReadOnlySpan<T> Kernel => _kernel;
+    /// <summary>recurrent_kernel (units, 3·units).</summary>
+    public ReadOnlySpan<T> RecurrentKernel => _recurrentKernel;
+    /// <summary>Input bias (3·units), empty when use_bias=False.</summary>
+    public ReadOnlySpan<T> InputBias => _inputBias;
+    /// <summary>Recurrent bias (3·units) for reset_after=True, else empty.</summary>
+    public ReadOnlySpan<T> RecurrentBias => _recurrentBias;
+    public Activation Activation => _activation;
+    public Activation RecurrentActivation => _recurrentActivation;
     public int InputSize { get; }
     public int ProjectionSize => 3 * Units;
     public int[] StateSizes { get; }

@@ -27,6 +27,14 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
     }
 
     public int Units { get; }
+    /// <summary>kernel (input, 4·units), gates i, f, c, o.</summary>
+    public ReadOnlySpan<T> Kernel => _kernel;
+    /// <summary>recurrent_kernel (units, 4·units).</summary>
+    public ReadOnlySpan<T> RecurrentKernel => _recurrentKernel;
+    /// <summary>bias (4·units), empty when use_bias=False.</summary>
+    public ReadOnlySpan<T> Bias => _bias;
+    public Activation Activation => _activation;
+    public Activation RecurrentActivation => _recurrentActivation;
     public int InputSize { get; }
     public int ProjectionSize => 4 * Units;
     public int[] StateSizes { get; }

@@ -22,6 +22,13 @@ internal sealed class SimpleRnnCell<T> : IRecurrentCell<T> where T : unmanaged, 
     }
 
     public int Units { get; }
+    /// <summary>kernel (input, units).</summary>
+    public ReadOnlySpan<T> Kernel => _kernel;
+    /// <summary>recurrent_kernel (units, units).</summary>
+    public ReadOnlySpan<T> RecurrentKernel => _recurrentKernel;
+    /// <summary>bias (units), empty when use_bias=False.</summary>
+    public ReadOnlySpan<T> Bias => _bias;
+    public Activation Activation => _activation;
     public int InputSize { get; }
     public int ProjectionSize => Units;
     public int[] StateSizes { get; }

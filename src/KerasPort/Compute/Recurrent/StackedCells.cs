@@ -9,6 +9,9 @@ namespace KerasPort.Compute.Recurrent;
 internal sealed class StackedCells<T> : IRecurrentCell<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly IRecurrentCell<T>[] _cells;
+
+    /// <summary>The cells, in stacking order.</summary>
+    public IReadOnlyList<IRecurrentCell<T>> Cells => _cells;
     private readonly int[] _firstState;
 
     public StackedCells(IRecurrentCell<T>[] cells)
