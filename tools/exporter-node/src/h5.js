@@ -75,6 +75,14 @@ function patchStringPads(path, kinds) {
       pos += nameBytes.length;
     }
   }
+  // Object modification time messages (type 0x12, v1, 8 bytes) make files differ from run to run, and
+  // h5py >= 3 does not write them: turn each into a NIL message (type 0), which readers skip.
+  for (let i = 0; i + 16 <= buf.length; i++) {
+    if (buf.readUInt16LE(i) === 0x12 && buf.readUInt16LE(i + 2) === 8 && buf[i + 5] === 0 && buf[i + 6] === 0 && buf[i + 7] === 0 &&
+        buf[i + 8] === 1 && buf[i + 9] === 0 && buf[i + 10] === 0 && buf[i + 11] === 0) {
+      buf.writeUInt16LE(0, i); buf.fill(0, i + 4, i + 16);
+    }
+  }
   fs.writeFileSync(path, buf);
   return patched;
 }
