@@ -128,7 +128,7 @@ async function main() {
     let modelFile; let configFile = null;
     if (spec.style === 'tf2weights') { modelFile = `${base}.weights.h5`; configFile = `${base}.json`; writeWeightsOnly(modelFile, configFile, model, W); } else if (spec.style === 'k3zip') { modelFile = `${base}.keras`; writeKerasZip(modelFile, model, W, dir); } else { modelFile = `${base}.h5`; writeModelH5(modelFile, model, W, spec.style ?? 'tf2'); }
     const refFile = `${base}.ref.h5`;
-    writeReference(refFile, { inputNames: model.inputs.map((i) => i.name), outputNames: model.outputs.map(outputName), dtype: model.dtype, source, calls, activations: nCalls > 1 ? activations : activations });
+    writeReference(refFile, { inputNames: model.inputs.map((i) => i.name), outputNames: model.outputs.map(outputName), dtype: model.dtype, source, calls, activations });
     const rel = (p) => path.relative(FIXTURES, p).split(path.sep).join('/');
     manifest.push({
       case: spec.case, family: spec.family, model: rel(modelFile), ...(configFile ? { config: rel(configFile) } : {}), reference: rel(refFile),

@@ -63,7 +63,7 @@ export function makeCell(kind, args, w, keras3) {
         // input projections, gates z, r, h
         const xp = matvec(x, K, 3 * u, 0, 3 * u, new Float64Array(3 * u));
         if (useBias) for (let j = 0; j < 3 * u; j++) xp[j] += B.data[j]; // bias row 0 (or the 1-D bias)
-        let hz, hr, hh;
+        let hz, hh;
         if (resetAfter) {
           const rp = matvec(h, R, 3 * u, 0, 3 * u, new Float64Array(3 * u));
           if (useBias) for (let j = 0; j < 3 * u; j++) rp[j] += B.data[3 * u + j]; // recurrent bias row 1
@@ -81,7 +81,6 @@ export function makeCell(kind, args, w, keras3) {
           hh = act(a, xp.subarray(2 * u).map((v, j) => v + rhh[j]), keras3);
           hz = z;
         }
-        void hr;
         const h2 = new Float64Array(u);
         for (let j = 0; j < u; j++) h2[j] = hz[j] * h[j] + (1 - hz[j]) * hh[j];
         return { out: h2, states: [h2] };
