@@ -31,7 +31,8 @@ public sealed class InputLayerSpec : Layer
 
     internal override void CheckSupport(LoadContext context)
     {
-        if (DType is not ("float32" or "float64" or "float16" or "int32" or "int64" or "int8" or "uint8" or "int16" or "bool"))
+        // Integer inputs feed Embedding layers; float16 inputs are cast by the first layer (float32 policy).
+        if (DType is not ("float32" or "float64" or "float16" or "bool") && !DType.StartsWith("int", StringComparison.Ordinal) && !DType.StartsWith("uint", StringComparison.Ordinal))
             context.Refuse(StoredClassName, Name, "dtype", $"input dtype '{DType}' is not supported");
         if (Sparse) context.Refuse(StoredClassName, Name, "sparse", "sparse inputs are not supported");
         if (Ragged) context.Refuse(StoredClassName, Name, "ragged", "ragged inputs are not supported");
