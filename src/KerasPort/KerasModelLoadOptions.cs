@@ -8,4 +8,10 @@ public sealed class KerasModelLoadOptions
     /// overriding the file's <c>keras_version</c>. Needed only for weights-only files whose config JSON records no version.
     /// </summary>
     public string? KerasVersion { get; init; }
+
+    /// <summary>
+    /// The element type predictions compute in. Null (the default) follows the model: float64 when its layers were saved
+    /// with dtype float64, float32 otherwise.
+    /// </summary>
+    public ComputeType? ComputeType { get; init; }
 }

@@ -29,7 +29,9 @@ internal static class ModelLoader
             var graph = GraphExpander.Expand(spec, ctx);
             ThrowIfUnsupported(ctx);
             if (content.Weights is not null) WeightBinder.Bind(spec, content.Weights, file);
-            return new KerasModel(content, generation, spec, graph);
+            var model = new KerasModel(content, generation, spec, graph);
+            model.InitializeRuntime(options);
+            return model;
         }
         catch (UnsupportedModelException e) when (ctx.Unsupported.Count > 0 && !ReferenceEquals(e.Features, ctx.Unsupported))
         {

@@ -26,8 +26,11 @@ internal sealed class CompiledModel<T> where T : unmanaged, IFloatingPointIeee75
     public IReadOnlyList<InputSpec> Inputs { get; }
     public IReadOnlyList<string> OutputNames { get; }
 
-    /// <summary>Runs the model; <paramref name="write"/> receives each output slot while the frame is still rented.</summary>
-    public void Run<TState>(ReadOnlySpan<Tensor<T>> inputs, ref TState sink, OutputSink<TState> write)
+    /// <summary>The slot of each layer call's first output, by layer path (first call of shared layers), for per-layer checks.</summary>
+    public IReadOnlyDictionary<string, int> LayerOutputSlots { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Runs the model on one tensor per input; returns the frame holding the outputs (the caller must return it to the plan).</summary>
+    public ExecutionPlan<T>.Frame RunTensors(ReadOnlySpan<Tensor<T>> inputs)
     {
         var shapes = ShapesOf(inputs);
         var frame = Plan.Rent(shapes);
@@ -35,16 +38,17 @@ internal sealed class CompiledModel<T> where T : unmanaged, IFloatingPointIeee75
         {
             for (int i = 0; i < inputs.Length; i++) inputs[i].FlattenTo(frame.Slots[i].Data);
             Plan.Execute(frame);
-            for (int k = 0; k < Plan.OutputSlots.Length; k++) write(ref sink, k, frame.Slots[Plan.OutputSlots[k]]);
+            return frame;
         }
-        finally
+        catch
         {
             Plan.Return(frame);
+            throw;
         }
     }
 
-    /// <summary>Receives output <c>index</c>.</summary>
-    public delegate void OutputSink<TState>(ref TState state, int index, Slot<T> output);
+    /// <summary>Output slot k of a frame.</summary>
+    public Slot<T> Output(ExecutionPlan<T>.Frame frame, int k) => frame.Slots[Plan.OutputSlots[k]];
 
     /// <summary>Runs the model on one flat input and returns the frame to read outputs from (caller must return it).</summary>
     public ExecutionPlan<T>.Frame RunFlat(ReadOnlySpan<T> input, ReadOnlySpan<int> shape)
@@ -85,6 +89,15 @@ internal sealed class CompiledModel<T> where T : unmanaged, IFloatingPointIeee75
             for (int d = 0; d < lengths.Length; d++) shapes[i][d] = checked((int)lengths[d]);
             Validate(i, shapes[i]);
         }
+        return shapes;
+    }
+
+    /// <summary>Checks caller-given shapes against the model inputs.</summary>
+    public int[][] ValidateShapes(int[][] shapes)
+    {
+        if (shapes.Length != Inputs.Count)
+            throw new InvalidModelArgumentException($"the model has {Inputs.Count} input(s) ({string.Join(", ", Inputs.Select(i => i.Name))}) but {shapes.Length} shape(s) were given");
+        for (int i = 0; i < shapes.Length; i++) Validate(i, shapes[i]);
         return shapes;
     }
 

@@ -15,6 +15,8 @@ internal sealed class Slot<T> where T : unmanaged
 
     public Span<T> Data => _buffer.AsSpan(0, Length);
 
+    public ReadOnlyMemory<T> Memory => _buffer.AsMemory(0, Length);
+
     /// <summary>The mask over (batch, time), or empty when the tensor carries no mask.</summary>
     public Span<bool> Mask => HasMask ? _maskBuffer.AsSpan(0, MaskLength) : Span<bool>.Empty;
 

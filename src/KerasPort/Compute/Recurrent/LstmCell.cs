@@ -1,4 +1,5 @@
 using System.Numerics;
+using KerasPort.Compute.Kernels;
 
 namespace KerasPort.Compute.Recurrent;
 
@@ -24,7 +25,10 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
         _activation = activation;
         _recurrentActivation = recurrentActivation;
         StateSizes = [units, units];
+        _packedRecurrent = PackedMatrix<T>.Pack(recurrentKernel, units, 4 * units);
     }
+
+    private readonly PackedMatrix<T> _packedRecurrent;
 
     public int Units { get; }
     /// <summary>kernel (input, 4·units), gates i, f, c, o.</summary>
@@ -42,32 +46,17 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
     public int ScratchPerRow => 4 * Units;
 
     public void ProjectInputs(ReadOnlySpan<T> inputs, int rows, Span<T> projection) =>
-        Linear.Project(inputs, rows, InputSize, _kernel, 4 * Units, _bias, projection);
+        Gemm.Multiply(rows, 4 * Units, InputSize, inputs, InputSize, _kernel, 4 * Units, projection, 4 * Units, _bias);
 
     public void Step(ReadOnlySpan<T> projection, int batch, StateBuffers<T> previous, StateBuffers<T> next, Span<T> output, Span<T> scratch)
     {
         int u = Units;
         var z = scratch[..(batch * 4 * u)];
         projection[..(batch * 4 * u)].CopyTo(z);
-        var hPrev = previous[0];
-        var cPrev = previous[1];
-        Linear.Accumulate<T>(hPrev, batch, u, _recurrentKernel, 4 * u, z);
-        var hNext = next[0];
+        Gemm.Multiply(batch, previous[0], u, _packedRecurrent, z, 4 * u, accumulate: true);
         var cNext = next[1];
-        for (int b = 0; b < batch; b++)
-        {
-            var zr = z.Slice(b * 4 * u, 4 * u);
-            for (int j = 0; j < u; j++)
-            {
-                T i = ActivationShim.Apply(_recurrentActivation, zr[j]);
-                T f = ActivationShim.Apply(_recurrentActivation, zr[u + j]);
-                T g = ActivationShim.Apply(_activation, zr[2 * u + j]);
-                T o = ActivationShim.Apply(_recurrentActivation, zr[3 * u + j]);
-                T c = f * cPrev[b * u + j] + i * g;
-                cNext[b * u + j] = c;
-                hNext[b * u + j] = o * ActivationShim.Apply(_activation, c);
-            }
-        }
-        hNext.CopyTo(output);
+        previous[1].CopyTo(cNext);
+        RecurrentKernels.LstmCell(_activation, _recurrentActivation, u, z, cNext, next[0]);
+        next[0].CopyTo(output);
     }
 }

@@ -126,8 +126,7 @@ public sealed class Conv1DLayer : Layer
     internal override void CheckSupport(LoadContext context)
     {
         base.CheckSupport(context);
-        if (Groups != 1) context.Refuse(StoredClassName, Name, "groups", $"grouped convolution (groups={Groups}) is not supported");
-        if (DataFormat != "channels_last") context.Refuse(StoredClassName, Name, "data_format", $"data_format '{DataFormat}' is not supported (channels_last only)");
+        if (DataFormat is not ("channels_last" or "channels_first")) context.Refuse(StoredClassName, Name, "data_format", $"data_format '{DataFormat}' is not supported");
         if (Padding is not ("valid" or "same" or "causal")) context.Refuse(StoredClassName, Name, "padding", $"padding '{Padding}' is not supported");
         if (Strides > 1 && DilationRate > 1) context.Refuse(StoredClassName, Name, "dilation_rate", "strides > 1 together with dilation_rate > 1 is not supported");
     }

@@ -79,8 +79,8 @@ public sealed class BatchNormalizationLayer : Layer
     /// <summary>Refuses a feature axis other than the last one, once the input rank is known.</summary>
     internal void CheckAxis(int rank, LoadContext context)
     {
-        if (Axis != -1 && Axis != int.MinValue && Axis != rank - 1)
-            context.Refuse(StoredClassName, Name, "axis", $"axis {Axis} is not the last axis of a rank-{rank} input; only the last axis is supported");
+        if (Axis != int.MinValue && (Axis < -rank || Axis >= rank || Axis == 0 || Axis == -rank))
+            context.Refuse(StoredClassName, Name, "axis", $"axis {Axis} is not a feature axis of a rank-{rank} input");
     }
 }
 

@@ -38,7 +38,7 @@ public sealed class Pooling1DLayer : Layer
     internal override void CheckSupport(LoadContext context)
     {
         base.CheckSupport(context);
-        if (DataFormat != "channels_last") context.Refuse(StoredClassName, Name, "data_format", $"data_format '{DataFormat}' is not supported");
+        if (DataFormat is not ("channels_last" or "channels_first")) context.Refuse(StoredClassName, Name, "data_format", $"data_format '{DataFormat}' is not supported");
         if (Padding is not ("valid" or "same")) context.Refuse(StoredClassName, Name, "padding", $"padding '{Padding}' is not supported");
     }
 }
@@ -71,6 +71,6 @@ public sealed class GlobalPooling1DLayer : Layer
     internal override void CheckSupport(LoadContext context)
     {
         base.CheckSupport(context);
-        if (DataFormat != "channels_last") context.Refuse(StoredClassName, Name, "data_format", $"data_format '{DataFormat}' is not supported");
+        if (DataFormat is not ("channels_last" or "channels_first")) context.Refuse(StoredClassName, Name, "data_format", $"data_format '{DataFormat}' is not supported");
     }
 }

@@ -129,9 +129,6 @@ public sealed class RecurrentLayer : Layer
         base.CheckSupport(context);
         if (TimeMajor)
             context.Refuse(StoredClassName, Name, "time_major", "time-major inputs (time, batch, features) are not supported");
-        if (Stateful)
-            context.Refuse(StoredClassName, Name, "stateful",
-                "stateful RNNs carry their final state into the next batch and the next predict call; KerasPort runs every call from zero states");
     }
 
     /// <summary>The per-gate views of every cell.</summary>

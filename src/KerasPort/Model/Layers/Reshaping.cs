@@ -22,8 +22,6 @@ public sealed class FlattenLayer : Layer
     internal override void CheckSupport(LoadContext context)
     {
         base.CheckSupport(context);
-        if (DataFormat == "channels_first")
-            context.Refuse(StoredClassName, Name, "data_format", "Flatten with channels_first reorders axes; not supported");
     }
 }
 
