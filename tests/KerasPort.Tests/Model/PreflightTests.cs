@@ -14,7 +14,7 @@ public class PreflightTests
           {"class_name": "Lambda", "config": {"name": "lam", "function": ["4wEAAAA=", null, null], "function_type": "lambda"}, "name": "lam", "inbound_nodes": [[["a", 0, 0, {}]]]},
           {"class_name": "GRU", "config": {"name": "gru", "units": 2, "time_major": true}, "name": "gru", "inbound_nodes": [[["lam", 0, 0, {}]]]},
           {"class_name": "ConvLSTM2D", "config": {"name": "clstm", "filters": 2}, "name": "clstm", "inbound_nodes": [[["a", 0, 0, {}]]]},
-          {"class_name": "Conv1D", "config": {"name": "conv", "filters": 2, "kernel_size": 3, "groups": 3}, "name": "conv", "inbound_nodes": [[["a", 0, 0, {}]]]}],
+          {"class_name": "Conv1D", "config": {"name": "conv", "filters": 2, "kernel_size": 3, "strides": 2, "dilation_rate": 2}, "name": "conv", "inbound_nodes": [[["a", 0, 0, {}]]]}],
           "input_layers": [["a", 0, 0]], "output_layers": [["gru", 0, 0]]}}
         """;
         var e = Assert.Throws<UnsupportedModelException>(() => Load(cfg, "2.4.0", null));
@@ -23,7 +23,7 @@ public class PreflightTests
         Assert.Contains(e.Features, f => f.ClassName == "Lambda" && f.LayerName == "lam" && f.Reason.Contains("never executes"));
         Assert.Contains(e.Features, f => f.LayerName == "gru" && f.Option == "time_major");
         Assert.Contains(e.Features, f => f.ClassName == "ConvLSTM2D" && f.Option is null);
-        Assert.Contains(e.Features, f => f.LayerName == "conv" && f.Option == "groups");
+        Assert.Contains(e.Features, f => f.LayerName == "conv" && f.Option == "dilation_rate");
     }
 
     [Fact]

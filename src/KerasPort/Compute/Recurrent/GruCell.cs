@@ -60,7 +60,7 @@ internal sealed class GruCell<T> : IRecurrentCell<T> where T : unmanaged, IFloat
     public int ProjectionSize => 3 * Units;
     public int[] StateSizes { get; }
     public int OutputSize => Units;
-    public int ScratchPerRow => 4 * Units;
+    public int ScratchPerRow => 6 * Units;
 
     public void ProjectInputs(ReadOnlySpan<T> inputs, int rows, Span<T> projection) =>
         Gemm.Multiply(rows, 3 * Units, InputSize, inputs, InputSize, _kernel, 3 * Units, projection, 3 * Units, _inputBias);
@@ -71,7 +71,11 @@ internal sealed class GruCell<T> : IRecurrentCell<T> where T : unmanaged, IFloat
         var hPrev = previous[0];
         var hNext = next[0];
         var proj = projection[..(batch * 3 * u)];
-        if (ResetAfter)
+        if (!GateMath.Fusable(_activation, _recurrentActivation))
+        {
+            StepGeneric(proj, batch, hPrev, hNext, scratch);
+        }
+        else if (ResetAfter)
         {
             var inner = scratch[..(batch * 3 * u)];
             Gemm.Multiply(batch, hPrev, u, _packedRecurrent, inner, 3 * u, _recurrentBias);
@@ -89,5 +93,32 @@ internal sealed class GruCell<T> : IRecurrentCell<T> where T : unmanaged, IFloat
             RecurrentKernels.GruCandidateResetBefore(_activation, u, proj, rhProjection, zGate, hPrev, hNext);
         }
         hNext.CopyTo(output);
+    }
+
+    /// <summary>Any activation (softmax over a gate's units included), with the same products as the fused path.</summary>
+    private void StepGeneric(ReadOnlySpan<T> proj, int batch, ReadOnlySpan<T> hPrev, Span<T> hNext, Span<T> scratch)
+    {
+        int u = Units;
+        var rec = scratch[..(batch * 3 * u)];
+        var z = scratch.Slice(batch * 3 * u, batch * u);
+        var r = scratch.Slice(batch * 4 * u, batch * u);
+        var term = scratch.Slice(batch * 5 * u, batch * u);
+        if (ResetAfter)
+        {
+            Gemm.Multiply(batch, hPrev, u, _packedRecurrent, rec, 3 * u, _recurrentBias);
+            GateMath.GruGates(_recurrentActivation, u, batch, proj, rec, 3 * u, z, r);
+            for (int b = 0; b < batch; b++)
+                for (int j = 0; j < u; j++)
+                    term[b * u + j] = r[b * u + j] * rec[b * 3 * u + 2 * u + j];
+        }
+        else
+        {
+            Gemm.Multiply(batch, hPrev, u, _packedRecurrent, rec, 2 * u);
+            GateMath.GruGates(_recurrentActivation, u, batch, proj, rec, 2 * u, z, r);
+            var rh = rec[..(batch * u)];
+            for (int i = 0; i < batch * u; i++) rh[i] = r[i] * hPrev[i];
+            Gemm.Multiply(batch, rh, u, _packedCandidate!, term, u);
+        }
+        GateMath.GruFinish(_activation, u, batch, proj, term, z, hPrev, hNext);
     }
 }

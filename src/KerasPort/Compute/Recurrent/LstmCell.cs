@@ -56,7 +56,10 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
         Gemm.Multiply(batch, previous[0], u, _packedRecurrent, z, 4 * u, accumulate: true);
         var cNext = next[1];
         previous[1].CopyTo(cNext);
-        RecurrentKernels.LstmCell(_activation, _recurrentActivation, u, z, cNext, next[0]);
+        if (GateMath.Fusable(_activation, _recurrentActivation))
+            RecurrentKernels.LstmCell(_activation, _recurrentActivation, u, z, cNext, next[0]);
+        else
+            GateMath.Lstm(_activation, _recurrentActivation, u, z, cNext, next[0]);
         next[0].CopyTo(output);
     }
 }

@@ -48,7 +48,8 @@ internal sealed class SimpleRnnCell<T> : IRecurrentCell<T> where T : unmanaged, 
         var hNext = next[0];
         projection[..n].CopyTo(hNext);
         Gemm.Multiply(batch, previous[0], Units, _packedRecurrent, hNext, Units, accumulate: true);
-        RecurrentKernels.SimpleRnnCell(_activation, hNext, hNext);
+        if (_activation.IsElementwise) RecurrentKernels.SimpleRnnCell(_activation, hNext, hNext);
+        else ActivationFunctions.Apply(_activation, hNext, Units);
         hNext.CopyTo(output);
     }
 }

@@ -61,6 +61,9 @@ internal static class ActivationParser
         "leaky_relu" => new Activation(ActivationKind.LeakyRelu, Alpha: 0.2),
         "mish" => new Activation(ActivationKind.Mish),
         "hard_silu" or "hard_swish" => new Activation(ActivationKind.HardSilu),
+        // gelu with approximate=True has no built-in name; KerasNLP / KerasHub register it as a function
+        // (keras_nlp.src.utils.keras_utils.gelu_approximate = keras.activations.gelu(x, approximate=True)).
+        "keras_nlp>gelu_approximate" or "keras_hub>gelu_approximate" or "gelu_approximate" => new Activation(ActivationKind.GeluTanh),
         _ => null,
     };
 }
