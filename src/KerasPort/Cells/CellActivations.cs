@@ -1,6 +1,5 @@
 using System.Numerics;
 using KerasPort.Compute;
-using KerasPort.Compute.Recurrent;
 
 namespace KerasPort.Cells;
 
@@ -17,13 +16,14 @@ public static class CellActivations
     {
         switch (activation.Kind)
         {
-            case ActivationKind.Linear:
-            case ActivationKind.Tanh:
-            case ActivationKind.Sigmoid:
+            case ActivationKind.Linear: return x;
+            case ActivationKind.Tanh: return T.Tanh(x);
+            case ActivationKind.Sigmoid: return Sigmoid(x);
             case ActivationKind.HardSigmoid:
+                return T.Clamp(T.CreateTruncating(0.2) * x + T.CreateTruncating(0.5), T.Zero, T.One);
             case ActivationKind.HardSigmoidKeras3:
-            case ActivationKind.Relu:
-                return ActivationShim.Apply(activation, x);
+                return T.Clamp(x + T.CreateTruncating(3.0), T.Zero, T.CreateTruncating(6.0)) / T.CreateTruncating(6.0);
+            case ActivationKind.Relu: return Relu(activation, x);
             case ActivationKind.Elu:
             {
                 T alpha = T.CreateTruncating(activation.Alpha == 0 ? 1.0 : activation.Alpha);
@@ -38,7 +38,7 @@ public static class CellActivations
             case ActivationKind.Softplus: return Softplus(x);
             case ActivationKind.Softsign: return x / (T.One + T.Abs(x));
             case ActivationKind.Exponential: return T.Exp(x);
-            case ActivationKind.Swish: return x * ActivationShim.Apply(new Activation(ActivationKind.Sigmoid), x);
+            case ActivationKind.Swish: return x * Sigmoid(x);
             case ActivationKind.GeluTanh:
             {
                 T half = T.CreateTruncating(0.5);
@@ -61,6 +61,17 @@ public static class CellActivations
     public static void Apply<T>(in Activation activation, Span<T> values) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < values.Length; i++) values[i] = Apply(activation, values[i]);
+    }
+
+    private static T Sigmoid<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.One / (T.One + T.Exp(-x));
+
+    /// <summary>Keras relu(x, negative_slope, max_value, threshold): x above the threshold (clipped), slope·(x − threshold) below.</summary>
+    private static T Relu<T>(in Activation a, T x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T thr = T.CreateTruncating(a.Threshold);
+        T y = x > thr ? x : T.CreateTruncating(a.Alpha) * (x - thr);
+        if (a.MaxValue is double mv) y = T.Min(y, T.CreateTruncating(mv));
+        return y;
     }
 
     /// <summary>log(1 + exp(x)), without overflow for large x.</summary>

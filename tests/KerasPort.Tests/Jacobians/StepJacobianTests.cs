@@ -60,8 +60,10 @@ public class StepJacobianTests
             var s0 = states.AsSpan(b * S, S).ToArray();
             var x0 = inputs.AsSpan(b * I, I).ToArray();
             var (fs, fy) = f(s0, x0);
-            for (int i = 0; i < S; i++) Assert.Equal(fs[i], next[b * S + i]);
-            for (int i = 0; i < O; i++) Assert.Equal(fy[i], y[b * O + i]);
+            // The Jacobian engine evaluates the step on the generic scalar path; the cell itself runs the SIMD kernels
+            // (FMA, vectorized tanh/exp, another summation order): the values agree to a few ulps, not bit for bit.
+            for (int i = 0; i < S; i++) Assert.Equal(fs[i], next[b * S + i], 1e-13);
+            for (int i = 0; i < O; i++) Assert.Equal(fy[i], y[b * O + i], 1e-13);
             for (int j = 0; j < S + I; j++)
             {
                 var sp = (double[])s0.Clone(); var sm = (double[])s0.Clone();

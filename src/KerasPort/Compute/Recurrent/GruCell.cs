@@ -30,7 +30,11 @@ internal sealed class GruCell<T> : IRecurrentCell<T> where T : unmanaged, IFloat
         _activation = activation;
         _recurrentActivation = recurrentActivation;
         StateSizes = [units];
-        if (resetAfter)
+        if (!ScalarPath.IsSimd<T>())
+        {
+            // generic scalar path (dual numbers): no packing
+        }
+        else if (resetAfter)
         {
             _packedRecurrent = PackedMatrix<T>.Pack(recurrentKernel, units, 3 * units);
         }
@@ -41,7 +45,7 @@ internal sealed class GruCell<T> : IRecurrentCell<T> where T : unmanaged, IFloat
         }
     }
 
-    private readonly PackedMatrix<T> _packedRecurrent;       // reset_after: all 3 gates; else z and r only
+    private readonly PackedMatrix<T>? _packedRecurrent;      // reset_after: all 3 gates; else z and r only (null: scalar path)
     private readonly PackedMatrix<T>? _packedCandidate;      // reset_after=False: U_h
 
     public int Units { get; }
@@ -62,8 +66,11 @@ internal sealed class GruCell<T> : IRecurrentCell<T> where T : unmanaged, IFloat
     public int OutputSize => Units;
     public int ScratchPerRow => 6 * Units;
 
-    public void ProjectInputs(ReadOnlySpan<T> inputs, int rows, Span<T> projection) =>
-        Gemm.Multiply(rows, 3 * Units, InputSize, inputs, InputSize, _kernel, 3 * Units, projection, 3 * Units, _inputBias);
+    public void ProjectInputs(ReadOnlySpan<T> inputs, int rows, Span<T> projection)
+    {
+        if (_packedRecurrent is null) ScalarPath.MatMul<T>(inputs, rows, InputSize, _kernel, 3 * Units, 0, 3 * Units, _inputBias, projection, false);
+        else Gemm.Multiply(rows, 3 * Units, InputSize, inputs, InputSize, _kernel, 3 * Units, projection, 3 * Units, _inputBias);
+    }
 
     public void Step(ReadOnlySpan<T> projection, int batch, StateBuffers<T> previous, StateBuffers<T> next, Span<T> output, Span<T> scratch)
     {
@@ -71,14 +78,18 @@ internal sealed class GruCell<T> : IRecurrentCell<T> where T : unmanaged, IFloat
         var hPrev = previous[0];
         var hNext = next[0];
         var proj = projection[..(batch * 3 * u)];
-        if (!GateMath.Fusable(_activation, _recurrentActivation))
+        if (_packedRecurrent is null)
+        {
+            StepScalar(proj, batch, hPrev, hNext, scratch);
+        }
+        else if (!GateMath.Fusable(_activation, _recurrentActivation))
         {
             StepGeneric(proj, batch, hPrev, hNext, scratch);
         }
         else if (ResetAfter)
         {
             var inner = scratch[..(batch * 3 * u)];
-            Gemm.Multiply(batch, hPrev, u, _packedRecurrent, inner, 3 * u, _recurrentBias);
+            Gemm.Multiply(batch, hPrev, u, _packedRecurrent!, inner, 3 * u, _recurrentBias);
             RecurrentKernels.GruCellResetAfter(_activation, _recurrentActivation, u, proj, inner, hPrev, hNext);
         }
         else
@@ -87,12 +98,45 @@ internal sealed class GruCell<T> : IRecurrentCell<T> where T : unmanaged, IFloat
             var zGate = scratch.Slice(batch * 2 * u, batch * u);
             var rh = scratch.Slice(batch * 3 * u, batch * u);
             var rhProjection = zr[..(batch * u)]; // zr is consumed before the candidate product
-            Gemm.Multiply(batch, hPrev, u, _packedRecurrent, zr, 2 * u);
+            Gemm.Multiply(batch, hPrev, u, _packedRecurrent!, zr, 2 * u);
             RecurrentKernels.GruGatesResetBefore(_recurrentActivation, u, proj, zr, hPrev, zGate, rh);
             Gemm.Multiply(batch, rh, u, _packedCandidate!, rhProjection, u);
             RecurrentKernels.GruCandidateResetBefore(_activation, u, proj, rhProjection, zGate, hPrev, hNext);
         }
         hNext.CopyTo(output);
+    }
+
+    /// <summary>The generic scalar path (any IFloatingPointIeee754 type, e.g. dual numbers), element-wise activations.</summary>
+    private void StepScalar(ReadOnlySpan<T> x, int batch, ReadOnlySpan<T> hPrev, Span<T> hNext, Span<T> scratch)
+    {
+        int u = Units;
+        var rec = scratch[..(batch * 3 * u)];
+        var rh = scratch.Slice(batch * 3 * u, batch * u);
+        var hh = scratch.Slice(batch * 4 * u, batch * u);
+        var zg = scratch.Slice(batch * 5 * u, batch * u);
+        if (ResetAfter) ScalarPath.MatMul<T>(hPrev, batch, u, _recurrentKernel, 3 * u, 0, 3 * u, _recurrentBias, rec, false);
+        else ScalarPath.MatMul<T>(hPrev, batch, u, _recurrentKernel, 3 * u, 0, 2 * u, default, rec, false);
+        int stride = ResetAfter ? 3 * u : 2 * u;
+        for (int b = 0; b < batch; b++)
+        {
+            for (int j = 0; j < u; j++)
+            {
+                zg[b * u + j] = ScalarPath.Act(_recurrentActivation, x[b * 3 * u + j] + rec[b * stride + j]);
+                T r = ScalarPath.Act(_recurrentActivation, x[b * 3 * u + u + j] + rec[b * stride + u + j]);
+                if (ResetAfter) hh[b * u + j] = r * rec[b * stride + 2 * u + j];
+                else rh[b * u + j] = r * hPrev[b * u + j];
+            }
+        }
+        if (!ResetAfter) ScalarPath.MatMul<T>(rh, batch, u, _recurrentKernel, 3 * u, 2 * u, u, default, hh, false);
+        for (int b = 0; b < batch; b++)
+        {
+            for (int j = 0; j < u; j++)
+            {
+                int i = b * u + j;
+                T cand = ScalarPath.Act(_activation, x[b * 3 * u + 2 * u + j] + hh[i]);
+                hNext[i] = zg[i] * hPrev[i] + (T.One - zg[i]) * cand;
+            }
+        }
     }
 
     /// <summary>Any activation (softmax over a gate's units included), with the same products as the fused path.</summary>
@@ -105,7 +149,7 @@ internal sealed class GruCell<T> : IRecurrentCell<T> where T : unmanaged, IFloat
         var term = scratch.Slice(batch * 5 * u, batch * u);
         if (ResetAfter)
         {
-            Gemm.Multiply(batch, hPrev, u, _packedRecurrent, rec, 3 * u, _recurrentBias);
+            Gemm.Multiply(batch, hPrev, u, _packedRecurrent!, rec, 3 * u, _recurrentBias);
             GateMath.GruGates(_recurrentActivation, u, batch, proj, rec, 3 * u, z, r);
             for (int b = 0; b < batch; b++)
                 for (int j = 0; j < u; j++)
@@ -113,7 +157,7 @@ internal sealed class GruCell<T> : IRecurrentCell<T> where T : unmanaged, IFloat
         }
         else
         {
-            Gemm.Multiply(batch, hPrev, u, _packedRecurrent, rec, 2 * u);
+            Gemm.Multiply(batch, hPrev, u, _packedRecurrent!, rec, 2 * u);
             GateMath.GruGates(_recurrentActivation, u, batch, proj, rec, 2 * u, z, r);
             var rh = rec[..(batch * u)];
             for (int i = 0; i < batch * u; i++) rh[i] = r[i] * hPrev[i];
