@@ -93,7 +93,7 @@ public class EulerMlpCellTests(ITestOutputHelper output)
             // the same cell registered by class name, its MLP weights being the cell's own weights (kernel, bias pairs)
             var registry = new CustomCellRegistry();
             EulerMlpCell.Register(registry);
-            var spec = JObject.FromObject(new { class_name = EulerMlpCell.KerasClassName, config = new { eta, activations = new[] { "tanh", "linear" } } });
+            var spec = JObject.FromObject(new { class_name = EulerMlpCell.KerasClassName, config = new { units = n, hidden_units = new[] { hidden }, eta, activations = new[] { "tanh", "linear" } } });
             var viaRegistry = CustomCellRegistry.TryCreate<double>(spec, "euler", 1, [.. d0, .. d1], registry, content.KerasVersion);
             Assert.NotNull(viaRegistry);
             var (seqA, _, _) = CellTestMath.Run(new CustomCellAdapter<double>(cell, 1), new double[10], 1, 10, [0.3, -0.2, 0.5]);
