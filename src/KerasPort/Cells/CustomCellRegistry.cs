@@ -8,11 +8,16 @@ namespace KerasPort.Cells;
 
 /// <summary>
 /// Maps Keras class names of user-defined RNN cells to factories, like Keras's <c>custom_objects</c>.
-/// <see cref="Global"/> applies to every load; a registry passed with one load's options is searched first.
-/// A name registered as <c>package&gt;Name</c> also matches a Keras 3 config's <c>registered_name</c>.
+/// <see cref="Global"/> applies to every load; a registry passed with one load's options
+/// (<see cref="KerasModelLoadOptions.CustomCells"/>) is searched first. A name registered as <c>package&gt;Name</c> also
+/// matches a Keras 3 config's <c>registered_name</c>; a bare <c>Name</c> also matches <c>package&gt;Name</c>.
 /// </summary>
 /// <example><code>
 /// CustomCellRegistry.Global.Register("SLSTMCell", ctx => new SLstmCell(ctx));
+/// var model = KerasModel.Load("slstm.h5");
+/// // or, for one load only:
+/// var cells = new CustomCellRegistry().Register("my_package>SLSTMCell", ctx => new SLstmCell(ctx));
+/// var model2 = KerasModel.Load("slstm.keras", new KerasModelLoadOptions { CustomCells = cells });
 /// </code></example>
 public sealed class CustomCellRegistry
 {
@@ -24,7 +29,8 @@ public sealed class CustomCellRegistry
 
     /// <summary>Registers (or replaces) the factory for a Keras class name; returns this registry for chaining.</summary>
     /// <param name="className">The cell's Keras class name, as in the config's <c>class_name</c> (or a <c>registered_name</c> such as <c>Custom&gt;SLSTMCell</c>).</param>
-    /// <param name="factory">Builds the cell from its config and weights.</param>
+    /// <param name="factory">Constructs the cell from its config and builds it for the context's input size, declaring its
+    /// weights with <see cref="CustomCellContext.AddWeight"/> (their values are loaded afterwards).</param>
     public CustomCellRegistry Register(string className, Func<CustomCellContext, CustomCell> factory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(className);

@@ -195,6 +195,37 @@ public sealed class CustomCellModelTests : IDisposable
     }
 
     [Fact]
+    public void Bidirectional_OverACustomCell_SplitsWeightsByDirection()
+    {
+        var rng = new Random(19);
+        const int n = 2, u = 3, time = 5, batch = 2;
+        var fw = SLstmWeights.Random(rng, n, u);
+        var bw = SLstmWeights.Random(rng, n, u);
+        var config = JObject.Parse($$$"""
+        {"class_name": "Sequential", "config": {"name": "sequential", "layers": [
+          {"class_name": "InputLayer", "config": {"batch_input_shape": [null, {{{time}}}, {{{n}}}], "dtype": "float32", "name": "input_1"}},
+          {"class_name": "Bidirectional", "config": {"name": "bidirectional", "dtype": "float32", "merge_mode": "concat",
+            "layer": {"class_name": "RNN", "config": {"name": "rnn", "dtype": "float32", "return_sequences": true, "return_state": false, "go_backwards": false,
+              "stateful": false, "unroll": false, "time_major": false, "cell": {{{SLstmCellJson(u)}}} } } } } ] } }
+        """);
+        var path = _tmp.PathOf("bidi.h5");
+        LegacyH5Fixture.Write(path, config, [("bidirectional", [.. fw.Stored("bidirectional/forward_rnn/slstm_cell"), .. bw.Stored("bidirectional/backward_rnn/slstm_cell")])]);
+        var model = KerasModel.Load(path, new KerasModelLoadOptions { CustomCells = Registry(), ComputeType = ComputeType.Float64 });
+        var x = CellTestMath.Random(rng, batch * time * n, 1.0);
+        var y = model.Predict(Tensor.Create(x, [batch, time, n]))[0].ToArray();
+        var (eF, _, _) = SLstmReference.Run(x, batch, time, n, u, fw.W, fw.R, fw.B, new double[batch * u], new double[batch * u]);
+        var (eB, _, _) = SLstmReference.Run(x, batch, time, n, u, bw.W, bw.R, bw.B, new double[batch * u], new double[batch * u], backwards: true);
+        for (int b = 0; b < batch; b++)
+            for (int t = 0; t < time; t++)
+                for (int j = 0; j < u; j++)
+                {
+                    CellTestMath.AssertClose(eF[(b * time + t) * u + j], y[(b * time + t) * 2 * u + j], Float64Tolerance, $"forward[{b}, {t}, {j}]");
+                    // Bidirectional flips the backward sequence back to time order
+                    CellTestMath.AssertClose(eB[(b * time + time - 1 - t) * u + j], y[(b * time + t) * 2 * u + u + j], Float64Tolerance, $"backward[{b}, {t}, {j}]");
+                }
+    }
+
+    [Fact]
     public void Stateful_CarriesStatesAcrossCalls_UntilReset()
     {
         var rng = new Random(12);
