@@ -12,7 +12,10 @@ namespace KerasPort.Runtime;
 /// <summary>Compiles a <see cref="ModelGraph"/> into an <see cref="ExecutionPlan{T}"/>: one runner per layer call.</summary>
 internal static class PlanCompiler
 {
-    public static CompiledModel<T> Compile<T>(ModelGraph graph, string file) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <param name="graph">The model graph.</param>
+    /// <param name="file">The model file, for messages.</param>
+    /// <param name="streaming">Compile for step-by-step streaming: every RNN layer keeps its states across calls.</param>
+    public static CompiledModel<T> Compile<T>(ModelGraph graph, string file, bool streaming = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var slotOf = new Dictionary<TensorRef, int>();
         var inputs = new List<InputSpec>();
@@ -34,7 +37,7 @@ internal static class PlanCompiler
                     "a mask passed explicitly as a call argument is not supported")]);
             if (!runners.TryGetValue(call.Layer, out var runner))
             {
-                runner = CreateRunner<T>(call.Layer, call.Path, file);
+                runner = CreateRunner<T>(call.Layer, call.Path, file, streaming);
                 runners[call.Layer] = runner;
             }
             var ins = call.Inputs.Concat(call.InitialState).Select(t => slotOf.TryGetValue(t, out var s) ? s
@@ -74,7 +77,7 @@ internal static class PlanCompiler
 
     private static DataFormat ParseFormat(string f) => f == "channels_first" ? DataFormat.ChannelsFirst : DataFormat.ChannelsLast;
 
-    internal static LayerRunner<T> CreateRunner<T>(Layer layer, string path, string file) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static LayerRunner<T> CreateRunner<T>(Layer layer, string path, string file, bool streaming = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         switch (layer)
         {
@@ -139,7 +142,7 @@ internal static class PlanCompiler
             case PReLULayer pr:
                 return new PReLURunner<T>(path, Values<T>(pr.Alpha), pr.SharedAxes);
             case RecurrentLayer r:
-                return CreateRecurrent<T>(r, path, zeroOutputOverride: null);
+                return CreateRecurrent<T>(r, path, zeroOutputOverride: null, streaming);
             case BidirectionalLayer b:
             {
                 bool zero = b.ReturnSequences; // Keras forces zero_output_for_mask = return_sequences on both directions
@@ -156,7 +159,7 @@ internal static class PlanCompiler
             }
             case TimeDistributedLayer td:
             {
-                var inner = CreateRunner<T>(td.Inner, path + "/" + td.Inner.Name, file);
+                var inner = CreateRunner<T>(td.Inner, path + "/" + td.Inner.Name, file, streaming);
                 // Dense already maps the last axis of any rank: no folding needed
                 return inner is DenseRunner<T> ? inner : new TimeDistributedRunner<T>(path, inner);
             }
@@ -166,11 +169,11 @@ internal static class PlanCompiler
         }
     }
 
-    private static RecurrentRunner<T> CreateRecurrent<T>(RecurrentLayer r, string path, bool? zeroOutputOverride) where T : unmanaged, IFloatingPointIeee754<T>
+    private static RecurrentRunner<T> CreateRecurrent<T>(RecurrentLayer r, string path, bool? zeroOutputOverride, bool streaming = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var cells = r.Cells.Select(CreateCell<T>).ToArray();
         IRecurrentCell<T> cell = cells.Length == 1 && !r.IsStacked ? cells[0] : new StackedCells<T>(cells);
-        var options = new RecurrentOptions(r.ReturnSequences, r.ReturnState, r.GoBackwards, r.Stateful, zeroOutputOverride ?? r.ZeroOutputForMask);
+        var options = new RecurrentOptions(r.ReturnSequences, r.ReturnState, r.GoBackwards, r.Stateful || streaming, zeroOutputOverride ?? r.ZeroOutputForMask, streaming);
         return new RecurrentRunner<T>(path, r.StoredClassName, cell, options);
     }
 
