@@ -76,13 +76,33 @@ public class ScalarMathTests
     }
 
     [Fact]
-    public void Tanh_series_coefficients_are_the_known_ones()
+    public void Series_literals_match_their_defining_recurrences()
     {
-        // tanh x = x − x³/3 + 2x⁵/15 − 17x⁷/315 + 62x⁹/2835 − 1382x¹¹/155925 + …
-        double[] a = Series.TanhCoefficients(5);
+        // tanh: a_0 = 1, (2n+1)·a_n = −Σ_{i+j=n−1} a_i·a_j (T' = 1 − T²), computed here independently.
+        var a = new double[19];
+        a[0] = 1;
+        for (int n = 1; n <= 18; n++)
+        {
+            double s = 0;
+            for (int i = 0; i < n; i++) s += a[i] * a[n - 1 - i];
+            a[n] = -s / (2 * n + 1);
+        }
+        // The textbook start of the series: x − x³/3 + 2x⁵/15 − 17x⁷/315 + 62x⁹/2835 − 1382x¹¹/155925.
         double[] known = [-1.0 / 3, 2.0 / 15, -17.0 / 315, 62.0 / 2835, -1382.0 / 155925];
-        for (int i = 0; i < known.Length; i++) Assert.Equal(known[i], a[i], 1e-17);
-        double[] f = Series.InverseFactorials(6);
-        Assert.Equal([0.5, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720], f);
+        for (int i = 0; i < known.Length; i++) Assert.Equal(known[i], a[i + 1], 1e-17);
+        double[] literals =
+        [
+            Series.Tanh1, Series.Tanh2, Series.Tanh3, Series.Tanh4, Series.Tanh5, Series.Tanh6, Series.Tanh7, Series.Tanh8, Series.Tanh9,
+            Series.Tanh10, Series.Tanh11, Series.Tanh12, Series.Tanh13, Series.Tanh14, Series.Tanh15, Series.Tanh16, Series.Tanh17, Series.Tanh18,
+        ];
+        for (int i = 0; i < 18; i++) Assert.True(Math.Abs(literals[i] - a[i + 1]) <= 1e-15 * Math.Abs(a[i + 1]), $"a_{i + 1}");
+
+        double[] inverseFactorials =
+        [
+            Series.InvFact2, Series.InvFact3, Series.InvFact4, Series.InvFact5, Series.InvFact6, Series.InvFact7, Series.InvFact8, Series.InvFact9,
+            Series.InvFact10, Series.InvFact11, Series.InvFact12, Series.InvFact13, Series.InvFact14, Series.InvFact15, Series.InvFact16, Series.InvFact17,
+        ];
+        double f = 1;
+        for (int n = 2; n <= 17; n++) { f *= n; Assert.True(Math.Abs(inverseFactorials[n - 2] - 1 / f) <= 1e-16 / f, $"1/{n}!"); }
     }
 }
