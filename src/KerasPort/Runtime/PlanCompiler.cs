@@ -22,7 +22,9 @@ internal static class PlanCompiler
         foreach (var input in graph.Inputs)
         {
             slotOf[input.Tensor] = inputs.Count;
-            inputs.Add(new InputSpec(input.Name, input.Shape));
+            // a stream feeds any number of steps per call, whatever time dimension the model was built with
+            var shape = streaming && input.Shape.Length == 3 ? [input.Shape[0], null, input.Shape[2]] : input.Shape;
+            inputs.Add(new InputSpec(input.Name, shape));
         }
         int next = inputs.Count;
         var steps = new List<PlanStep<T>>();
