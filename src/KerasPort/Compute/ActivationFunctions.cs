@@ -110,6 +110,7 @@ public static class ActivationFunctions
         else ActivationReference.SoftmaxRow(row, log);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SoftmaxRowVector<T, TV, TS>(Span<T> row, bool log) where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T>
     {
         int n = row.Length, c = TS.Count;

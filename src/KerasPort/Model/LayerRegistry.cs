@@ -28,7 +28,7 @@ internal sealed class LayerRegistry
         r._layers["Activation"] = (c, _) => new ActivationLayer(c);
         foreach (var n in new[] { "Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization" })
             r._layers[n] = (c, _) => new InferenceIdentityLayer(c);
-        foreach (var n in new[] { "ReLU", "LeakyReLU", "ELU", "Softmax" })
+        foreach (var n in new[] { "ReLU", "LeakyReLU", "ELU", "Softmax", "ThresholdedReLU" })
             r._layers[n] = (c, _) => new ActivationFunctionLayer(c);
         r._layers["PReLU"] = (c, _) => new PReLULayer(c);
         r._layers["Flatten"] = (c, _) => new FlattenLayer(c);

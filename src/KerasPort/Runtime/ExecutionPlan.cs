@@ -48,7 +48,10 @@ internal sealed class ExecutionPlan<T> where T : unmanaged, IFloatingPointIeee75
                 }
             }
         }
-        return new Frame(this, inputShapes.ToArray());
+        // callers reuse their shape arrays: the frame keeps its own copies
+        var copies = new int[inputShapes.Length][];
+        for (int i = 0; i < copies.Length; i++) copies[i] = (int[])inputShapes[i].Clone();
+        return new Frame(this, copies);
     }
 
     public void Return(Frame frame)
@@ -72,14 +75,19 @@ internal sealed class ExecutionPlan<T> where T : unmanaged, IFloatingPointIeee75
         }
     }
 
-    private void ExecuteSteps(Frame frame)
+    /// <summary>Runs every step with the states of <paramref name="state"/> (a stream's own states; the caller serializes calls).</summary>
+    public void Execute(Frame frame, RunState<T> state) => ExecuteSteps(frame, state);
+
+    private void ExecuteSteps(Frame frame) => ExecuteSteps(frame, State);
+
+    private void ExecuteSteps(Frame frame, RunState<T> state)
     {
         for (int s = 0; s < Steps.Count; s++)
         {
             var step = Steps[s];
             var ins = frame.StepInputs[s];
             var outs = frame.StepOutputs[s];
-            step.Runner.Run(ins, outs, frame.Workspaces[s], State);
+            step.Runner.Run(ins, outs, frame.Workspaces[s], state);
             if (step.Runner.PropagatesMask && ins.Length > 0 && ins[0].HasMask)
                 foreach (var o in outs)
                     if (o.HasMask) ins[0].Mask.CopyTo(o.Mask);

@@ -12,14 +12,19 @@ namespace KerasPort.Runtime;
 /// <summary>Compiles a <see cref="ModelGraph"/> into an <see cref="ExecutionPlan{T}"/>: one runner per layer call.</summary>
 internal static class PlanCompiler
 {
-    public static CompiledModel<T> Compile<T>(ModelGraph graph, string file) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <param name="graph">The model graph.</param>
+    /// <param name="file">The model file, for messages.</param>
+    /// <param name="streaming">Compile for step-by-step streaming: every RNN layer keeps its states across calls.</param>
+    public static CompiledModel<T> Compile<T>(ModelGraph graph, string file, bool streaming = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var slotOf = new Dictionary<TensorRef, int>();
         var inputs = new List<InputSpec>();
         foreach (var input in graph.Inputs)
         {
             slotOf[input.Tensor] = inputs.Count;
-            inputs.Add(new InputSpec(input.Name, input.Shape));
+            // a stream feeds any number of steps per call, whatever time dimension the model was built with
+            var shape = streaming && input.Shape.Length == 3 ? [input.Shape[0], null, input.Shape[2]] : input.Shape;
+            inputs.Add(new InputSpec(input.Name, shape));
         }
         int next = inputs.Count;
         var steps = new List<PlanStep<T>>();
@@ -34,7 +39,7 @@ internal static class PlanCompiler
                     "a mask passed explicitly as a call argument is not supported")]);
             if (!runners.TryGetValue(call.Layer, out var runner))
             {
-                runner = CreateRunner<T>(call.Layer, call.Path, file);
+                runner = CreateRunner<T>(call.Layer, call.Path, file, streaming);
                 runners[call.Layer] = runner;
             }
             var ins = call.Inputs.Concat(call.InitialState).Select(t => slotOf.TryGetValue(t, out var s) ? s
@@ -74,7 +79,7 @@ internal static class PlanCompiler
 
     private static DataFormat ParseFormat(string f) => f == "channels_first" ? DataFormat.ChannelsFirst : DataFormat.ChannelsLast;
 
-    internal static LayerRunner<T> CreateRunner<T>(Layer layer, string path, string file) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static LayerRunner<T> CreateRunner<T>(Layer layer, string path, string file, bool streaming = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         switch (layer)
         {
@@ -139,7 +144,7 @@ internal static class PlanCompiler
             case PReLULayer pr:
                 return new PReLURunner<T>(path, Values<T>(pr.Alpha), pr.SharedAxes);
             case RecurrentLayer r:
-                return CreateRecurrent<T>(r, path, zeroOutputOverride: null);
+                return CreateRecurrent<T>(r, path, zeroOutputOverride: null, streaming);
             case BidirectionalLayer b:
             {
                 bool zero = b.ReturnSequences; // Keras forces zero_output_for_mask = return_sequences on both directions
@@ -156,7 +161,7 @@ internal static class PlanCompiler
             }
             case TimeDistributedLayer td:
             {
-                var inner = CreateRunner<T>(td.Inner, path + "/" + td.Inner.Name, file);
+                var inner = CreateRunner<T>(td.Inner, path + "/" + td.Inner.Name, file, streaming);
                 // Dense already maps the last axis of any rank: no folding needed
                 return inner is DenseRunner<T> ? inner : new TimeDistributedRunner<T>(path, inner);
             }
@@ -166,10 +171,10 @@ internal static class PlanCompiler
         }
     }
 
-    private static RecurrentRunner<T> CreateRecurrent<T>(RecurrentLayer r, string path, bool? zeroOutputOverride) where T : unmanaged, IFloatingPointIeee754<T>
+    private static RecurrentRunner<T> CreateRecurrent<T>(RecurrentLayer r, string path, bool? zeroOutputOverride, bool streaming = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var cell = CreateLayerCell<T>(r);
-        var options = new RecurrentOptions(r.ReturnSequences, r.ReturnState, r.GoBackwards, r.Stateful, zeroOutputOverride ?? r.ZeroOutputForMask);
+        var options = new RecurrentOptions(r.ReturnSequences, r.ReturnState, r.GoBackwards, r.Stateful || streaming, zeroOutputOverride ?? r.ZeroOutputForMask, streaming);
         return new RecurrentRunner<T>(path, r.StoredClassName, cell, options);
     }
 

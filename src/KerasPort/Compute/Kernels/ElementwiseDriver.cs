@@ -33,6 +33,7 @@ internal static class ElementwiseDriver
         for (int i = 0; i < n; i++) Unsafe.Add(ref y, i) = op.Invoke(Unsafe.Add(ref x, i));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MapVectors<T, TV, TS, TOp>(TOp op, ref T x, ref T y, int n)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TOp : struct, IUnaryOp<T>
     {

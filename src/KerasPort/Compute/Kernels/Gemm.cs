@@ -133,6 +133,7 @@ public static class Gemm
     /// <summary>The blocked loops around the micro-kernel for one width (TNv vectors per tile row).</summary>
     private static class Driver<T, TV, TS, TNv> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TNv : struct, IConst
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Run(int m, int n, int k, ref T a, nint lda, ref T b, nint ldb, bool packed, ref T c, nint ldc, ref T bias, bool hasBias, bool accumulate)
         {
             int nr = TNv.Value * TS.Count;

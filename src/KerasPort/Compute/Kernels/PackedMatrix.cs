@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace KerasPort.Compute.Kernels;
 
@@ -10,11 +11,12 @@ namespace KerasPort.Compute.Kernels;
 /// </summary>
 public sealed class PackedMatrix<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T[] _data;
+    private readonly T[] _storage;
+    private readonly int _offset, _length;
 
-    private PackedMatrix(int rows, int columns, int panelWidth, T[] data)
+    private PackedMatrix(int rows, int columns, int panelWidth, T[] storage, int offset, int length)
     {
-        Rows = rows; Columns = columns; PanelWidth = panelWidth; _data = data;
+        Rows = rows; Columns = columns; PanelWidth = panelWidth; _storage = storage; _offset = offset; _length = length;
     }
 
     /// <summary>k: rows of the logical matrix (the inner dimension of the product).</summary>
@@ -29,7 +31,9 @@ public sealed class PackedMatrix<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <summary>Number of panels, ⌈n / PanelWidth⌉.</summary>
     public int Panels => (Columns + PanelWidth - 1) / PanelWidth;
 
-    internal ReadOnlySpan<T> Data => _data;
+    /// <summary>The packed panels, 64-byte aligned (on the pinned object heap, so the alignment holds for the
+    /// matrix's lifetime and full-width vector loads never straddle cache lines).</summary>
+    internal ReadOnlySpan<T> Data => _storage.AsSpan(_offset, _length);
 
     /// <summary>
     /// Packs the row-major <paramref name="rows"/> × <paramref name="columns"/> matrix stored in
@@ -46,15 +50,27 @@ public sealed class PackedMatrix<T> where T : unmanaged, IFloatingPointIeee754<T
         if (source.Length < needed) throw new ArgumentException($"a {rows} × {columns} matrix with leading dimension {ld} needs {needed} elements, the source has {source.Length}.", nameof(source));
         int nr = GemmLayout.PanelWidth<T>();
         int panels = (columns + nr - 1) / nr;
-        var data = new T[(long)panels * rows * nr];
+        int length = checked(panels * rows * nr);
+        int pad = 64 / Unsafe.SizeOf<T>();
+        T[] storage = GC.AllocateArray<T>(length + pad, pinned: true);
+        int offset = AlignmentOffset(storage, pad);
+        Span<T> data = storage.AsSpan(offset, length);
         for (int jp = 0; jp < panels; jp++)
         {
             int j0 = jp * nr, width = Math.Min(nr, columns - j0);
-            Span<T> panel = data.AsSpan(jp * rows * nr, rows * nr);
+            Span<T> panel = data.Slice(jp * rows * nr, rows * nr);
             for (int p = 0; p < rows; p++)
                 source.Slice(p * ld + j0, width).CopyTo(panel.Slice(p * nr, width));
         }
-        return new PackedMatrix<T>(rows, columns, nr, data);
+        return new PackedMatrix<T>(rows, columns, nr, storage, offset, length);
+    }
+
+    private static unsafe int AlignmentOffset(T[] pinned, int pad)
+    {
+        if (pinned.Length == 0) return 0;
+        nuint address = (nuint)Unsafe.AsPointer(ref pinned[0]);
+        int misalignment = (int)(address % 64);
+        return misalignment == 0 ? 0 : (64 - misalignment) / Unsafe.SizeOf<T>() % pad;
     }
 
     /// <summary>Packs a contiguous row-major <paramref name="rows"/> × <paramref name="columns"/> matrix.</summary>
@@ -67,7 +83,7 @@ public sealed class PackedMatrix<T> where T : unmanaged, IFloatingPointIeee754<T
         {
             if ((uint)row >= (uint)Rows || (uint)column >= (uint)Columns) throw new ArgumentOutOfRangeException(nameof(row), $"({row}, {column}) is outside {Rows} × {Columns}.");
             int jp = column / PanelWidth;
-            return _data[(jp * Rows + row) * PanelWidth + column - jp * PanelWidth];
+            return Data[(jp * Rows + row) * PanelWidth + column - jp * PanelWidth];
         }
     }
 }

@@ -33,6 +33,7 @@ internal static class RowDriver
         for (int j = 0; j < n; j++) kernel.ComputeScalar(j);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Vectors<T, TV, TS, TK>(ref TK kernel, int n)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TK : IRowKernel<T>, allows ref struct
     {

@@ -11,24 +11,29 @@ public static class ScalarMath
 
     /// <summary>
     /// The error function erf(x) = 2/√π ∫₀ˣ e^{−t²} dt, accurate to a few units in the last place of a double.
-    /// |x| ≤ 3: the positive series erf(x) = 2/√π · e^{−x²} · Σ 2ⁿ x^{2n+1} / (1·3·…·(2n+1)) (no cancellation),
-    /// with x² split exactly into hi + lo so that e^{−x²} is not perturbed by the rounding of x².
-    /// |x| &gt; 3: 1 − erfc(x) with erfc from its continued fraction (modified Lentz).
+    /// |x| &lt; 2: the positive series erf(x) = 2/√π · e^{−x²} · Σ 2ⁿ x^{2n+1} / (1·3·…·(2n+1)) (no cancellation,
+    /// compensated summation), with x² split exactly into hi + lo so that e^{−x²} is not perturbed by the rounding of x².
+    /// |x| ≥ 2: 1 − erfc(x) with erfc from its continued fraction (modified Lentz); erfc ≤ 0.0047 there, so its
+    /// relative error shrinks by that factor in the result.
     /// </summary>
     public static double Erf(double x)
     {
         if (double.IsNaN(x)) return x;
         double a = Math.Abs(x);
         double r;
-        if (a <= 3.0)
+        if (a < 2.0)
         {
-            double sum = a, term = a, x2 = a * a;
+            double sum = a, comp = 0, term = a, x2 = a * a;
             for (int n = 1; n < 200; n++)
             {
                 term *= 2 * x2 / (2 * n + 1);
-                sum += term;
-                if (term < sum * 1e-17) break;
+                // Neumaier summation: the rounding error of each addition is carried in comp.
+                double t = sum + term;
+                comp += sum >= term ? (sum - t) + term : (term - t) + sum;
+                sum = t;
+                if (term < sum * 1e-18) break;
             }
+            sum += comp;
             r = TwoOverSqrtPi * ExpMinusSquare(a) * sum;
         }
         else
@@ -38,14 +43,14 @@ public static class ScalarMath
         return x < 0 ? -r : r;
     }
 
-    /// <summary>erfc(x) = 1 − erf(x) for x ≥ 3 from the continued fraction
+    /// <summary>erfc(x) = 1 − erf(x) for x ≥ 2 from the continued fraction
     /// erfc(x) = e^{−x²}/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + …))))).</summary>
     private static double ErfcContinuedFraction(double x)
     {
         // f = b0 + a1/(b1 + a2/(b2 + …)) with b_j = x, a_j = j/2; modified Lentz.
         const double tiny = 1e-300;
         double f = x, c = x, d = 0;
-        for (int j = 1; j < 500; j++)
+        for (int j = 1; j < 5000; j++)
         {
             double aj = j * 0.5;
             d = x + aj * d; if (d == 0) d = tiny; d = 1 / d;

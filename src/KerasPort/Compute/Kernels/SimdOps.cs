@@ -51,6 +51,8 @@ internal interface ISimdOps<TV, T> where TV : struct where T : unmanaged
     static abstract TV Round(TV a);
     /// <summary>2^n for integral n (as T) in the normal exponent range of T.</summary>
     static abstract TV Pow2(TV n);
+    /// <summary>p·2^n for integral n (as T, |n| &lt; 2^22) by adding n to the exponent field of p (valid while the result is normal).</summary>
+    static abstract TV AddToExponent(TV p, TV n);
     /// <summary>The runtime's vectorised exp (used for double).</summary>
     static abstract TV ExpRuntime(TV a);
     /// <summary>The runtime's vectorised natural log.</summary>
@@ -71,9 +73,10 @@ internal static class Num
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Of<T>(double value) where T : unmanaged
     {
+        // T is float or double (checked once at every public entry point by EnsureSupported): small IL keeps the
+        // inliner's budget for the kernels.
         if (typeof(T) == typeof(float)) { float f = (float)value; return Unsafe.As<float, T>(ref f); }
-        if (typeof(T) == typeof(double)) return Unsafe.As<double, T>(ref value);
-        throw new NotSupportedException("KerasPort kernels support float and double only, not " + typeof(T).Name + ".");
+        return Unsafe.As<double, T>(ref value);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -99,7 +102,7 @@ internal readonly struct V128<T> : ISimdOps<Vector128<T>, T> where T : unmanaged
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Load(ref T source) => Vector128.LoadUnsafe(ref source);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector128<T> value, ref T destination) => value.StoreUnsafe(ref destination);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Splat(T value) => Vector128.Create(value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Splat(double value) => Vector128.Create(Num.Of<T>(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Splat(double value) => typeof(T) == typeof(float) ? Vector128.Create((float)value).As<float, T>() : Vector128.Create(value).As<double, T>();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Add(Vector128<T> a, Vector128<T> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Sub(Vector128<T> a, Vector128<T> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Mul(Vector128<T> a, Vector128<T> b) => a * b;
@@ -108,8 +111,7 @@ internal readonly struct V128<T> : ISimdOps<Vector128<T>, T> where T : unmanaged
     public static Vector128<T> MulAdd(Vector128<T> a, Vector128<T> b, Vector128<T> c)
     {
         if (typeof(T) == typeof(float)) return Vector128.MultiplyAddEstimate(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
-        if (typeof(T) == typeof(double)) return Vector128.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
-        return a * b + c;
+        return Vector128.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Abs(Vector128<T> a) => Vector128.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> LessThan(Vector128<T> a, Vector128<T> b) => Vector128.LessThan(a, b);
@@ -133,6 +135,18 @@ internal readonly struct V128<T> : ISimdOps<Vector128<T>, T> where T : unmanaged
         // n + 1.5·2^52 puts the integer n in the low bits (|n| < 2^51), 1023 the exponent bias.
         var magic = (n.AsDouble() + Vector128.Create(6755399441055744.0 + 1023.0)).AsInt64();
         return Vector128.ShiftLeft(magic, 52).As<long, T>();
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> AddToExponent(Vector128<T> p, Vector128<T> n)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            // n + 1.5·2^23 holds the integer n in its low mantissa bits; shifting by 23 keeps exactly n·2^23.
+            var k = Vector128.ShiftLeft((n.AsSingle() + Vector128.Create(12582912.0f)).AsInt32(), 23);
+            return (p.AsInt32() + k).As<int, T>();
+        }
+        var kd = Vector128.ShiftLeft((n.AsDouble() + Vector128.Create(6755399441055744.0)).AsInt64(), 52);
+        return (p.AsInt64() + kd).As<long, T>();
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> ExpRuntime(Vector128<T> a)
@@ -165,7 +179,7 @@ internal readonly struct V256<T> : ISimdOps<Vector256<T>, T> where T : unmanaged
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Load(ref T source) => Vector256.LoadUnsafe(ref source);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<T> value, ref T destination) => value.StoreUnsafe(ref destination);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Splat(T value) => Vector256.Create(value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Splat(double value) => Vector256.Create(Num.Of<T>(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Splat(double value) => typeof(T) == typeof(float) ? Vector256.Create((float)value).As<float, T>() : Vector256.Create(value).As<double, T>();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Sub(Vector256<T> a, Vector256<T> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Mul(Vector256<T> a, Vector256<T> b) => a * b;
@@ -174,8 +188,7 @@ internal readonly struct V256<T> : ISimdOps<Vector256<T>, T> where T : unmanaged
     public static Vector256<T> MulAdd(Vector256<T> a, Vector256<T> b, Vector256<T> c)
     {
         if (typeof(T) == typeof(float)) return Vector256.MultiplyAddEstimate(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
-        if (typeof(T) == typeof(double)) return Vector256.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
-        return a * b + c;
+        return Vector256.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Abs(Vector256<T> a) => Vector256.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> LessThan(Vector256<T> a, Vector256<T> b) => Vector256.LessThan(a, b);
@@ -199,6 +212,18 @@ internal readonly struct V256<T> : ISimdOps<Vector256<T>, T> where T : unmanaged
         // n + 1.5·2^52 puts the integer n in the low bits (|n| < 2^51), 1023 the exponent bias.
         var magic = (n.AsDouble() + Vector256.Create(6755399441055744.0 + 1023.0)).AsInt64();
         return Vector256.ShiftLeft(magic, 52).As<long, T>();
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> AddToExponent(Vector256<T> p, Vector256<T> n)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            // n + 1.5·2^23 holds the integer n in its low mantissa bits; shifting by 23 keeps exactly n·2^23.
+            var k = Vector256.ShiftLeft((n.AsSingle() + Vector256.Create(12582912.0f)).AsInt32(), 23);
+            return (p.AsInt32() + k).As<int, T>();
+        }
+        var kd = Vector256.ShiftLeft((n.AsDouble() + Vector256.Create(6755399441055744.0)).AsInt64(), 52);
+        return (p.AsInt64() + kd).As<long, T>();
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> ExpRuntime(Vector256<T> a)
@@ -231,7 +256,7 @@ internal readonly struct V512<T> : ISimdOps<Vector512<T>, T> where T : unmanaged
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Load(ref T source) => Vector512.LoadUnsafe(ref source);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<T> value, ref T destination) => value.StoreUnsafe(ref destination);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Splat(T value) => Vector512.Create(value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Splat(double value) => Vector512.Create(Num.Of<T>(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Splat(double value) => typeof(T) == typeof(float) ? Vector512.Create((float)value).As<float, T>() : Vector512.Create(value).As<double, T>();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Sub(Vector512<T> a, Vector512<T> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Mul(Vector512<T> a, Vector512<T> b) => a * b;
@@ -240,8 +265,7 @@ internal readonly struct V512<T> : ISimdOps<Vector512<T>, T> where T : unmanaged
     public static Vector512<T> MulAdd(Vector512<T> a, Vector512<T> b, Vector512<T> c)
     {
         if (typeof(T) == typeof(float)) return Vector512.MultiplyAddEstimate(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
-        if (typeof(T) == typeof(double)) return Vector512.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
-        return a * b + c;
+        return Vector512.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Abs(Vector512<T> a) => Vector512.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> LessThan(Vector512<T> a, Vector512<T> b) => Vector512.LessThan(a, b);
@@ -265,6 +289,18 @@ internal readonly struct V512<T> : ISimdOps<Vector512<T>, T> where T : unmanaged
         // n + 1.5·2^52 puts the integer n in the low bits (|n| < 2^51), 1023 the exponent bias.
         var magic = (n.AsDouble() + Vector512.Create(6755399441055744.0 + 1023.0)).AsInt64();
         return Vector512.ShiftLeft(magic, 52).As<long, T>();
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> AddToExponent(Vector512<T> p, Vector512<T> n)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            // n + 1.5·2^23 holds the integer n in its low mantissa bits; shifting by 23 keeps exactly n·2^23.
+            var k = Vector512.ShiftLeft((n.AsSingle() + Vector512.Create(12582912.0f)).AsInt32(), 23);
+            return (p.AsInt32() + k).As<int, T>();
+        }
+        var kd = Vector512.ShiftLeft((n.AsDouble() + Vector512.Create(6755399441055744.0)).AsInt64(), 52);
+        return (p.AsInt64() + kd).As<long, T>();
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> ExpRuntime(Vector512<T> a)

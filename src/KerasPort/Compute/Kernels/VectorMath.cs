@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace KerasPort.Compute.Kernels;
 
@@ -10,13 +9,17 @@ namespace KerasPort.Compute.Kernels;
 /// </summary>
 internal static class VectorMath
 {
-    /// <summary>e^x. Float: Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2, degree-7 Taylor (truncation ≤ 0.13 ulp),
-    /// scaled by 2^n in two steps so subnormal results round once; double: the runtime's vector exp.</summary>
+    /// <summary>e^x. Float: Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2, degree-7 Taylor polynomial p(r)
+    /// (truncation ≤ 0.13 ulp), then 2^n applied by adding n to the exponent field of p. Results below 2^-125
+    /// (x &lt; −86.6) are flushed to zero, as TensorFlow's CPU kernels do (they run with flush-to-zero); overflow gives
+    /// +∞, NaN stays NaN. Double: the runtime's vector exp.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Exp<T, TV, TS>(TV x) where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
     {
         if (typeof(T) == typeof(double)) return TS.ExpRuntime(x);
-        TV xc = TS.MinNative(TS.MaxNative(x, TS.Splat(-104.0)), TS.Splat(89.0));
+        // Clamped to [−86.6, 88.7228] (ln FLT_MAX = 88.72284): n ∈ [−125, 128] and n + exponent(p) stays a valid
+        // finite exponent field (at n = 128, r &lt; 0 so p &lt; 1); larger x is set to +∞ below.
+        TV xc = TS.MinNative(TS.MaxNative(x, TS.Splat(-86.6)), TS.Splat(88.7228));
         TV n = TS.Round(TS.Mul(xc, TS.Splat(1.4426950408889634)));
         // ln2 = 0.693359375 (9 significant bits: n·hi is exact) − 2.12194440054690583e-4
         TV r = TS.MulAdd(n, TS.Splat(-0.693359375), xc);
@@ -29,8 +32,9 @@ internal static class VectorMath
         p = TS.MulAdd(p, r, TS.Splat(0.5));
         p = TS.MulAdd(p, r, TS.Splat(1.0));
         p = TS.MulAdd(p, r, TS.Splat(1.0));
-        TV half = TS.Round(TS.Mul(n, TS.Splat(0.5)));
-        TV result = TS.Mul(TS.Mul(p, TS.Pow2(half)), TS.Pow2(TS.Sub(n, half)));
+        TV result = TS.AddToExponent(p, n);
+        result = TS.Select(TS.LessThan(x, TS.Splat(-86.6)), TS.Splat(0.0), result);
+        result = TS.Select(TS.GreaterThan(x, TS.Splat(88.72284)), TS.Splat(double.PositiveInfinity), result);
         return TS.Select(TS.IsNaN(x), x, result);
     }
 
@@ -41,11 +45,7 @@ internal static class VectorMath
         TV large = TS.Sub(Exp<T, TV, TS>(x), TS.Splat(1.0));
         TV small = TS.LessThan(TS.Abs(x), TS.Splat(Series.Expm1SeriesLimit));
         if (!TS.Any(small)) return large;
-        ReadOnlySpan<T> c = typeof(T) == typeof(float)
-            ? MemoryMarshal.Cast<float, T>(Series.Expm1Single.AsSpan())
-            : MemoryMarshal.Cast<double, T>(Series.Expm1Double.AsSpan());
-        TV p = TS.Splat(c[^1]);
-        for (int i = c.Length - 2; i >= 0; i--) p = TS.MulAdd(p, x, TS.Splat(c[i]));
+        TV p = Expm1Series<T, TV, TS>(x);
         // x + x²·(1/2! + x/3! + …)
         TV series = TS.MulAdd(TS.Mul(x, x), p, x);
         return TS.Select(small, series, large);
@@ -61,12 +61,8 @@ internal static class VectorMath
         TV large = TS.Xor(t, TS.Xor(x, a)); // copy the sign of x onto t
         TV small = TS.LessThan(a, TS.Splat(Series.TanhSeriesLimit));
         if (!TS.Any(small)) return large;
-        ReadOnlySpan<T> c = typeof(T) == typeof(float)
-            ? MemoryMarshal.Cast<float, T>(Series.TanhSingle.AsSpan())
-            : MemoryMarshal.Cast<double, T>(Series.TanhDouble.AsSpan());
         TV s = TS.Mul(x, x);
-        TV p = TS.Splat(c[^1]);
-        for (int i = c.Length - 2; i >= 0; i--) p = TS.MulAdd(p, s, TS.Splat(c[i]));
+        TV p = TanhSeries<T, TV, TS>(s);
         TV series = TS.MulAdd(TS.Mul(x, s), p, x);
         return TS.Select(small, series, large);
     }
@@ -97,5 +93,84 @@ internal static class VectorMath
         TV pos = TS.MaxNative(x, TS.Splat(0.0));
         TV r = TS.Add(pos, Log1pNonNegative<T, TV, TS>(e));
         return TS.Select(TS.IsNaN(x), x, r);
+    }
+
+    /// <summary>a_1 + a_2·s + … (s = x²): 8 terms for float, 18 for double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV TanhSeries<T, TV, TS>(TV s) where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            TV p = TS.Splat(Series.Tanh8);
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh7));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh6));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh5));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh4));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh3));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh2));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh1));
+            return p;
+        }
+        else
+        {
+            TV p = TS.Splat(Series.Tanh18);
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh17));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh16));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh15));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh14));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh13));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh12));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh11));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh10));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh9));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh8));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh7));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh6));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh5));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh4));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh3));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh2));
+            p = TS.MulAdd(p, s, TS.Splat(Series.Tanh1));
+            return p;
+        }
+    }
+
+    /// <summary>1/2! + x/3! + … : up to x^10 for float, x^17 for double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Expm1Series<T, TV, TS>(TV x) where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            TV p = TS.Splat(Series.InvFact10);
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact9));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact8));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact7));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact6));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact5));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact4));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact3));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact2));
+            return p;
+        }
+        else
+        {
+            TV p = TS.Splat(Series.InvFact17);
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact16));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact15));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact14));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact13));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact12));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact11));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact10));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact9));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact8));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact7));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact6));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact5));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact4));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact3));
+            p = TS.MulAdd(p, x, TS.Splat(Series.InvFact2));
+            return p;
+        }
     }
 }

@@ -4,7 +4,7 @@ using KerasPort.Model.Config;
 namespace KerasPort.Model.Layers;
 
 /// <summary>
-/// The activation layers with parameters in their config: ReLU, LeakyReLU, ELU, Softmax (and ThresholdedReLU-free
+/// The activation layers with parameters in their config: ReLU, LeakyReLU, ELU, Softmax, ThresholdedReLU (and ThresholdedReLU-free
 /// forms). <see cref="Activation"/> is the function they compute.
 /// </summary>
 public sealed class ActivationFunctionLayer : Layer
@@ -18,6 +18,8 @@ public sealed class ActivationFunctionLayer : Layer
             // Keras 1/2: alpha=0.3; Keras 3: negative_slope=0.3 (alpha accepted as alias).
             "LeakyReLU" => new Activation(ActivationKind.LeakyRelu, Alpha: c.DoubleOrNull("negative_slope") ?? c.Double("alpha", 0.3)),
             "ELU" => new Activation(ActivationKind.Elu, Alpha: c.Double("alpha", 1.0)),
+            // ThresholdedReLU(theta=1.0): x where x > theta, else 0 — relu with threshold=theta and no slope.
+            "ThresholdedReLU" => new Activation(ActivationKind.Relu, Threshold: c.Double("theta", 1.0)),
             "Softmax" => new Activation(ActivationKind.Softmax, Axis: c.Int("axis", -1)),
             _ => throw new InvalidOperationException(c.ClassName),
         };

@@ -4,7 +4,13 @@ using KerasPort.Compute.Recurrent;
 namespace KerasPort.Runtime.Layers;
 
 /// <summary>Options of a Keras RNN layer that shape how the sequence is run and what is returned.</summary>
-internal readonly record struct RecurrentOptions(bool ReturnSequences, bool ReturnState, bool GoBackwards, bool Stateful, bool ZeroOutputForMask);
+/// <param name="ReturnSequences">Output every step.</param>
+/// <param name="ReturnState">Also output the final states.</param>
+/// <param name="GoBackwards">Process the sequence last step first.</param>
+/// <param name="Stateful">Keep the states across calls (Keras stateful=True, and streaming).</param>
+/// <param name="ZeroOutputForMask">Masked steps output zeros.</param>
+/// <param name="Streaming">Also carry the last output across calls, so that feeding a sequence in pieces equals feeding it whole.</param>
+internal readonly record struct RecurrentOptions(bool ReturnSequences, bool ReturnState, bool GoBackwards, bool Stateful, bool ZeroOutputForMask, bool Streaming = false);
 
 /// <summary>
 /// Runs an RNN layer (LSTM, GRU, SimpleRNN, RNN(cell)) over (batch, time, features). Inputs: the sequence, then optional
@@ -21,7 +27,10 @@ internal sealed class RecurrentRunner<T> : LayerRunner<T> where T : unmanaged, I
         _cell = cell;
         Options = options;
         foreach (var s in cell.StateSizes) _stateLength += s;
+        _outputKey = name + "#output";
     }
+
+    private readonly string _outputKey; // where a stream keeps the last output between calls
 
     public RecurrentOptions Options { get; }
 
@@ -88,7 +97,8 @@ internal sealed class RecurrentRunner<T> : LayerRunner<T> where T : unmanaged, I
         var output = outputs[0];
         Span<T> last = Options.ReturnSequences ? ws.Last(batch * _cell.OutputSize) : output.Data;
         Span<T> sequence = Options.ReturnSequences ? output.Data : Span<T>.Empty;
-        RnnDriver.Run(_cell, x.Data, batch, time, x.Mask, Options.GoBackwards, Options.ZeroOutputForMask, states, sequence, last, ws.Rnn);
+        Span<T> carried = Options.Streaming ? state.Get(_outputKey, batch * _cell.OutputSize) : default;
+        RnnDriver.Run(_cell, x.Data, batch, time, x.Mask, Options.GoBackwards, Options.ZeroOutputForMask, states, sequence, last, ws.Rnn, carried);
 
         // Keras's RNN.compute_mask passes the input mask on unchanged (not reversed for go_backwards)
         if (Options.ReturnSequences && output.HasMask) x.Mask.CopyTo(output.Mask);
