@@ -18,15 +18,15 @@ public static class Program
     public static int Main(string[] args)
     {
         var rest = new List<string>();
-        bool quick = false, verifyOnly = false, alloc = false;
-        double allocBudget = 20;
+        bool quick = false, verifyOnly = false, alloc = false, recheck = false;
+        double allocBudget = 5;
         int[]? batches = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
             {
                 case "--quick": quick = true; break;
-                case "--verify": verifyOnly = true; break;
+                case "--verify": verifyOnly = true; recheck = true; break;
                 case "--alloc": alloc = true; break;
                 case "--alloc-budget": allocBudget = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--batch": batches = args[++i].Split(',').Select(int.Parse).ToArray(); break;
@@ -61,11 +61,13 @@ public static class Program
         Console.WriteLine("| Case | Engine | max abs diff | verdict |");
         Console.WriteLine("|---|---|---:|---|");
         var refused = new HashSet<(WorkloadId, int)>();
+        bool cached = false;
         foreach (var (model, batch) in cases)
             foreach (var kind in Enum.GetValues<EngineKind>())
             {
-                var v = Verification.Check(kind, model, batch);
-                Console.WriteLine($"| {model.CaseName(batch)} | {EngineFactory.DisplayName(kind)} | {v.MaxAbsDiff:0.00e+00} | {(v.Passed ? "ok" : "MISMATCH " + (v.Error ?? "exceeds tolerance"))} |");
+                var v = recheck ? Verification.Check(kind, model, batch) : Verification.CheckCached(kind, model, batch, out cached);
+                string verdict = v.Passed ? (cached ? "ok (cached verdict)" : "ok") : "MISMATCH " + (v.Error ?? "exceeds tolerance");
+                Console.WriteLine($"| {model.CaseName(batch)} | {EngineFactory.DisplayName(kind)} | {v.MaxAbsDiff:0.00e+00} | {verdict} |");
                 if (!v.Passed) refused.Add((model.Id, batch));
             }
         foreach (var (w, b) in refused) Console.WriteLine($"REFUSED: {w}-b{b} is not timed (engines disagree with the reference).");
@@ -83,8 +85,9 @@ public static class Program
             .AddFilter(new SimpleFilter(bc =>
                 !refused.Contains((WorkloadSuites.WorkloadOf(bc.Descriptor.Type), (int)bc.Parameters["Batch"])) &&
                 (batches is null || batches.Contains((int)bc.Parameters["Batch"]))));
+        string loadBefore = MachineInfo.LoadAverage();
         var summaries = BenchmarkSwitcher.FromTypes(suites).Run([.. rest], config).ToList();
-        var table = RatioTable.Build(summaries);
+        var table = RatioTable.Build(summaries) + $"\n{(quick ? "--quick" : "default")} job; {loadBefore} before the run, {MachineInfo.LoadAverage()} after.\n";
         Console.WriteLine();
         Console.WriteLine("== ORT median / KerasPort median (ORT at its better intra-op thread count)");
         Console.WriteLine(MachineInfo.Describe());
@@ -114,10 +117,11 @@ public static class Program
 
     private static void PrintHelp() => Console.WriteLine("""
         KerasPort vs ONNX Runtime benchmarks (see tools/KerasPort.Benchmarks/README.md)
-          --quick            in-process, 1 warmup + 3 iterations per case (a few minutes for everything)
-          --verify           only check every engine against the float64 reference, no timing
+          --quick            in-process, 2 warmups + 5 iterations per case (about 6 minutes for everything)
+          --verify           only check every engine against the float64 reference (always re-run), no timing;
+                             other modes reuse a passing verdict cached for the same weights, inputs and builds
           --alloc            managed bytes per steady-state predict over 1000 calls (time-capped)
-          --alloc-budget S   seconds per case for --alloc (default 20)
+          --alloc-budget S   seconds per case and engine for --alloc (default 5)
           --batch 1,8        only these batch sizes
           --filter GLOB      BenchmarkDotNet filter on Namespace.Type.Method, e.g. *W3* or *Gru*
           any other option goes to BenchmarkDotNet

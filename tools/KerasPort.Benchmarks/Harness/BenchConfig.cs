@@ -16,10 +16,10 @@ internal static class BenchConfig
     public static IConfig Create(bool quick, string cacheDir)
     {
         var job = quick
-            // --quick: in-process (no per-case child process or generated project), 1 warmup + 3 measured iterations
+            // --quick: in-process (no per-case child process or generated project), 2 warmups + 5 measured iterations
             ? Job.Dry.WithStrategy(BenchmarkDotNet.Engines.RunStrategy.Throughput)
                 .WithToolchain(InProcessEmitToolchain.Instance)
-                .WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3)
+                .WithLaunchCount(1).WithWarmupCount(2).WithIterationCount(5)
                 .WithMinIterationTime(TimeInterval.FromMilliseconds(100))
                 .WithId("Quick")
             // default: one child process per case, 3 warmups + 8 measured iterations of ≥ 250 ms

@@ -20,4 +20,16 @@ internal static class MachineInfo
                $"{RuntimeInformation.FrameworkDescription}; ONNX Runtime {OrtEnv.Instance().GetVersionString()}; " +
                $"date {DateTime.UtcNow:yyyy-MM-dd}";
     }
+
+    /// <summary>/proc/loadavg's 1/5/15-minute load averages: other processes on a 2-core machine skew timings.</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            var parts = File.ReadAllText("/proc/loadavg").Split(' ');
+            return $"load average {parts[0]} {parts[1]} {parts[2]}";
+        }
+        catch (IOException) { return "load average unknown"; }
+        catch (UnauthorizedAccessException) { return "load average unknown"; }
+    }
 }

@@ -124,6 +124,24 @@ internal static class Verification
         return verdict;
     }
 
+    /// <summary>The cached verdict of an engine on a case (same weights, inputs and engine builds), or a fresh check.</summary>
+    public static Verdict CheckCached(EngineKind kind, BenchModel model, int batch, out bool cached)
+    {
+        var path = VerdictPath(model, batch, kind);
+        cached = false;
+        if (File.Exists(path))
+        {
+            var text = File.ReadAllText(path);
+            if (text.StartsWith("pass ", StringComparison.Ordinal) &&
+                double.TryParse(text[5..], NumberStyles.Float, CultureInfo.InvariantCulture, out var diff))
+            {
+                cached = true;
+                return new Verdict(model.Id, batch, kind, diff, null);
+            }
+        }
+        return Check(kind, model, batch);
+    }
+
     /// <summary>
     /// Called before a case is timed: every engine of the case must have a passing verdict (checked now if the cache
     /// has none); throws otherwise, which makes BenchmarkDotNet skip the case.
@@ -148,9 +166,12 @@ internal static class Verification
     private static string VerdictPath(BenchModel model, int batch, EngineKind kind) =>
         Path.Combine(CacheDir, $"{model.CaseName(batch)}-{Fingerprint(model, batch):x16}-{kind}-{KerasPortEngineTag}.verdict");
 
-    // Verdicts depend on the engine builds too: tag them with the assemblies' module version ids (new per build).
+    // Verdicts depend on the engine builds too: tag them with the assemblies' module version ids (deterministic builds:
+    // they change exactly when the code does) and the ONNX Runtime version.
     private static readonly string KerasPortEngineTag =
-        $"{typeof(KerasPortEngine).Assembly.ManifestModule.ModuleVersionId:N}{typeof(KerasPort.Model.WeightTensor).Assembly.ManifestModule.ModuleVersionId:N}"[..16];
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            $"{typeof(KerasPortEngine).Assembly.ManifestModule.ModuleVersionId:N}{typeof(KerasPort.Model.WeightTensor).Assembly.ManifestModule.ModuleVersionId:N}" +
+            Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString())))[..16];
 
     /// <summary>FNV-1a over the weights and the input of a case.</summary>
     private static ulong Fingerprint(BenchModel model, int batch)
