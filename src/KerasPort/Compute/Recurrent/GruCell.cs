@@ -1,4 +1,5 @@
 using System.Numerics;
+using KerasPort.Compute.Kernels;
 
 namespace KerasPort.Compute.Recurrent;
 
@@ -29,7 +30,23 @@ internal sealed class GruCell<T> : IRecurrentCell<T> where T : unmanaged, IFloat
         _activation = activation;
         _recurrentActivation = recurrentActivation;
         StateSizes = [units];
+        if (!ScalarPath.IsSimd<T>())
+        {
+            // generic scalar path (dual numbers): no packing
+        }
+        else if (resetAfter)
+        {
+            _packedRecurrent = PackedMatrix<T>.Pack(recurrentKernel, units, 3 * units);
+        }
+        else
+        {
+            _packedRecurrent = PackedMatrix<T>.Pack(recurrentKernel, units, 2 * units, 3 * units);
+            _packedCandidate = PackedMatrix<T>.Pack(recurrentKernel.AsSpan(2 * units), units, units, 3 * units);
+        }
     }
+
+    private readonly PackedMatrix<T>? _packedRecurrent;      // reset_after: all 3 gates; else z and r only (null: scalar path)
+    private readonly PackedMatrix<T>? _packedCandidate;      // reset_after=False: U_h
 
     public int Units { get; }
     public bool ResetAfter { get; }
@@ -47,75 +64,105 @@ internal sealed class GruCell<T> : IRecurrentCell<T> where T : unmanaged, IFloat
     public int ProjectionSize => 3 * Units;
     public int[] StateSizes { get; }
     public int OutputSize => Units;
-    public int ScratchPerRow => 4 * Units;
+    public int ScratchPerRow => 6 * Units;
 
-    public void ProjectInputs(ReadOnlySpan<T> inputs, int rows, Span<T> projection) =>
-        Linear.Project(inputs, rows, InputSize, _kernel, 3 * Units, _inputBias, projection);
+    public void ProjectInputs(ReadOnlySpan<T> inputs, int rows, Span<T> projection)
+    {
+        if (_packedRecurrent is null) ScalarPath.MatMul<T>(inputs, rows, InputSize, _kernel, 3 * Units, 0, 3 * Units, _inputBias, projection, false);
+        else Gemm.Multiply(rows, 3 * Units, InputSize, inputs, InputSize, _kernel, 3 * Units, projection, 3 * Units, _inputBias);
+    }
 
     public void Step(ReadOnlySpan<T> projection, int batch, StateBuffers<T> previous, StateBuffers<T> next, Span<T> output, Span<T> scratch)
     {
         int u = Units;
         var hPrev = previous[0];
         var hNext = next[0];
-        var inner = scratch[..(batch * 3 * u)];
-        if (ResetAfter)
+        var proj = projection[..(batch * 3 * u)];
+        if (_packedRecurrent is null)
         {
-            // inner = h·U + b_rec over all three gates
-            for (int b = 0; b < batch; b++)
-            {
-                var row = inner.Slice(b * 3 * u, 3 * u);
-                if (_recurrentBias.Length == 0) row.Clear(); else _recurrentBias.CopyTo(row);
-            }
-            Linear.Accumulate<T>(hPrev, batch, u, _recurrentKernel, 3 * u, inner);
-            for (int b = 0; b < batch; b++)
-            {
-                var x = projection.Slice(b * 3 * u, 3 * u);
-                var rec = inner.Slice(b * 3 * u, 3 * u);
-                for (int j = 0; j < u; j++)
-                {
-                    T z = ActivationShim.Apply(_recurrentActivation, x[j] + rec[j]);
-                    T r = ActivationShim.Apply(_recurrentActivation, x[u + j] + rec[u + j]);
-                    T hh = ActivationShim.Apply(_activation, x[2 * u + j] + r * rec[2 * u + j]);
-                    T hp = hPrev[b * u + j];
-                    hNext[b * u + j] = z * hp + (T.One - z) * hh;
-                }
-            }
+            StepScalar(proj, batch, hPrev, hNext, scratch);
+        }
+        else if (!GateMath.Fusable(_activation, _recurrentActivation))
+        {
+            StepGeneric(proj, batch, hPrev, hNext, scratch);
+        }
+        else if (ResetAfter)
+        {
+            var inner = scratch[..(batch * 3 * u)];
+            Gemm.Multiply(batch, hPrev, u, _packedRecurrent!, inner, 3 * u, _recurrentBias);
+            RecurrentKernels.GruCellResetAfter(_activation, _recurrentActivation, u, proj, inner, hPrev, hNext);
         }
         else
         {
-            // z and r: x_zr + h·U_zr; candidate: x_h + (r⊙h)·U_h
+            var zr = scratch[..(batch * 2 * u)];
+            var zGate = scratch.Slice(batch * 2 * u, batch * u);
             var rh = scratch.Slice(batch * 3 * u, batch * u);
-            inner.Clear();
-            for (int b = 0; b < batch; b++)
-            {
-                var h = hPrev.Slice(b * u, u);
-                var row = inner.Slice(b * 3 * u, 3 * u);
-                for (int k = 0; k < u; k++)
-                {
-                    T hk = h[k];
-                    var uRow = _recurrentKernel.AsSpan(k * 3 * u, 2 * u);
-                    for (int c = 0; c < 2 * u; c++) row[c] += hk * uRow[c];
-                }
-                var x = projection.Slice(b * 3 * u, 3 * u);
-                for (int j = 0; j < u; j++)
-                {
-                    T r = ActivationShim.Apply(_recurrentActivation, x[u + j] + row[u + j]);
-                    rh[b * u + j] = r * h[j];
-                }
-                for (int k = 0; k < u; k++)
-                {
-                    T a = rh[b * u + k];
-                    var uRow = _recurrentKernel.AsSpan(k * 3 * u + 2 * u, u);
-                    for (int c = 0; c < u; c++) row[2 * u + c] += a * uRow[c];
-                }
-                for (int j = 0; j < u; j++)
-                {
-                    T z = ActivationShim.Apply(_recurrentActivation, x[j] + row[j]);
-                    T hh = ActivationShim.Apply(_activation, x[2 * u + j] + row[2 * u + j]);
-                    hNext[b * u + j] = z * h[j] + (T.One - z) * hh;
-                }
-            }
+            var rhProjection = zr[..(batch * u)]; // zr is consumed before the candidate product
+            Gemm.Multiply(batch, hPrev, u, _packedRecurrent!, zr, 2 * u);
+            RecurrentKernels.GruGatesResetBefore(_recurrentActivation, u, proj, zr, hPrev, zGate, rh);
+            Gemm.Multiply(batch, rh, u, _packedCandidate!, rhProjection, u);
+            RecurrentKernels.GruCandidateResetBefore(_activation, u, proj, rhProjection, zGate, hPrev, hNext);
         }
         hNext.CopyTo(output);
+    }
+
+    /// <summary>The generic scalar path (any IFloatingPointIeee754 type, e.g. dual numbers), element-wise activations.</summary>
+    private void StepScalar(ReadOnlySpan<T> x, int batch, ReadOnlySpan<T> hPrev, Span<T> hNext, Span<T> scratch)
+    {
+        int u = Units;
+        var rec = scratch[..(batch * 3 * u)];
+        var rh = scratch.Slice(batch * 3 * u, batch * u);
+        var hh = scratch.Slice(batch * 4 * u, batch * u);
+        var zg = scratch.Slice(batch * 5 * u, batch * u);
+        if (ResetAfter) ScalarPath.MatMul<T>(hPrev, batch, u, _recurrentKernel, 3 * u, 0, 3 * u, _recurrentBias, rec, false);
+        else ScalarPath.MatMul<T>(hPrev, batch, u, _recurrentKernel, 3 * u, 0, 2 * u, default, rec, false);
+        int stride = ResetAfter ? 3 * u : 2 * u;
+        for (int b = 0; b < batch; b++)
+        {
+            for (int j = 0; j < u; j++)
+            {
+                zg[b * u + j] = ScalarPath.Act(_recurrentActivation, x[b * 3 * u + j] + rec[b * stride + j]);
+                T r = ScalarPath.Act(_recurrentActivation, x[b * 3 * u + u + j] + rec[b * stride + u + j]);
+                if (ResetAfter) hh[b * u + j] = r * rec[b * stride + 2 * u + j];
+                else rh[b * u + j] = r * hPrev[b * u + j];
+            }
+        }
+        if (!ResetAfter) ScalarPath.MatMul<T>(rh, batch, u, _recurrentKernel, 3 * u, 2 * u, u, default, hh, false);
+        for (int b = 0; b < batch; b++)
+        {
+            for (int j = 0; j < u; j++)
+            {
+                int i = b * u + j;
+                T cand = ScalarPath.Act(_activation, x[b * 3 * u + 2 * u + j] + hh[i]);
+                hNext[i] = zg[i] * hPrev[i] + (T.One - zg[i]) * cand;
+            }
+        }
+    }
+
+    /// <summary>Any activation (softmax over a gate's units included), with the same products as the fused path.</summary>
+    private void StepGeneric(ReadOnlySpan<T> proj, int batch, ReadOnlySpan<T> hPrev, Span<T> hNext, Span<T> scratch)
+    {
+        int u = Units;
+        var rec = scratch[..(batch * 3 * u)];
+        var z = scratch.Slice(batch * 3 * u, batch * u);
+        var r = scratch.Slice(batch * 4 * u, batch * u);
+        var term = scratch.Slice(batch * 5 * u, batch * u);
+        if (ResetAfter)
+        {
+            Gemm.Multiply(batch, hPrev, u, _packedRecurrent!, rec, 3 * u, _recurrentBias);
+            GateMath.GruGates(_recurrentActivation, u, batch, proj, rec, 3 * u, z, r);
+            for (int b = 0; b < batch; b++)
+                for (int j = 0; j < u; j++)
+                    term[b * u + j] = r[b * u + j] * rec[b * 3 * u + 2 * u + j];
+        }
+        else
+        {
+            Gemm.Multiply(batch, hPrev, u, _packedRecurrent!, rec, 2 * u);
+            GateMath.GruGates(_recurrentActivation, u, batch, proj, rec, 2 * u, z, r);
+            var rh = rec[..(batch * u)];
+            for (int i = 0; i < batch * u; i++) rh[i] = r[i] * hPrev[i];
+            Gemm.Multiply(batch, rh, u, _packedCandidate!, term, u);
+        }
+        GateMath.GruFinish(_activation, u, batch, proj, term, z, hPrev, hNext);
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using KerasPort.Compute.Kernels;
 
 namespace KerasPort.Compute.Recurrent;
 
@@ -24,7 +25,10 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
         _activation = activation;
         _recurrentActivation = recurrentActivation;
         StateSizes = [units, units];
+        if (ScalarPath.IsSimd<T>()) _packedRecurrent = PackedMatrix<T>.Pack(recurrentKernel, units, 4 * units);
     }
+
+    private readonly PackedMatrix<T>? _packedRecurrent; // null on the generic scalar path
 
     public int Units { get; }
     /// <summary>kernel (input, 4·units), gates i, f, c, o.</summary>
@@ -41,33 +45,45 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
     public int OutputSize => Units;
     public int ScratchPerRow => 4 * Units;
 
-    public void ProjectInputs(ReadOnlySpan<T> inputs, int rows, Span<T> projection) =>
-        Linear.Project(inputs, rows, InputSize, _kernel, 4 * Units, _bias, projection);
+    public void ProjectInputs(ReadOnlySpan<T> inputs, int rows, Span<T> projection)
+    {
+        if (_packedRecurrent is null) ScalarPath.MatMul<T>(inputs, rows, InputSize, _kernel, 4 * Units, 0, 4 * Units, _bias, projection, false);
+        else Gemm.Multiply(rows, 4 * Units, InputSize, inputs, InputSize, _kernel, 4 * Units, projection, 4 * Units, _bias);
+    }
 
     public void Step(ReadOnlySpan<T> projection, int batch, StateBuffers<T> previous, StateBuffers<T> next, Span<T> output, Span<T> scratch)
     {
         int u = Units;
         var z = scratch[..(batch * 4 * u)];
         projection[..(batch * 4 * u)].CopyTo(z);
-        var hPrev = previous[0];
-        var cPrev = previous[1];
-        Linear.Accumulate<T>(hPrev, batch, u, _recurrentKernel, 4 * u, z);
-        var hNext = next[0];
+        if (_packedRecurrent is not null) Gemm.Multiply(batch, previous[0], u, _packedRecurrent, z, 4 * u, accumulate: true);
         var cNext = next[1];
-        for (int b = 0; b < batch; b++)
+        previous[1].CopyTo(cNext);
+        if (_packedRecurrent is null)
         {
-            var zr = z.Slice(b * 4 * u, 4 * u);
-            for (int j = 0; j < u; j++)
+            ScalarPath.MatMul<T>(previous[0], batch, u, _recurrentKernel, 4 * u, 0, 4 * u, default, z, true);
+            var h = next[0];
+            for (int b = 0; b < batch; b++)
             {
-                T i = ActivationShim.Apply(_recurrentActivation, zr[j]);
-                T f = ActivationShim.Apply(_recurrentActivation, zr[u + j]);
-                T g = ActivationShim.Apply(_activation, zr[2 * u + j]);
-                T o = ActivationShim.Apply(_recurrentActivation, zr[3 * u + j]);
-                T c = f * cPrev[b * u + j] + i * g;
-                cNext[b * u + j] = c;
-                hNext[b * u + j] = o * ActivationShim.Apply(_activation, c);
+                for (int j = 0; j < u; j++)
+                {
+                    int o = b * 4 * u;
+                    T i = ScalarPath.Act(_recurrentActivation, z[o + j]);
+                    T f = ScalarPath.Act(_recurrentActivation, z[o + u + j]);
+                    T g = ScalarPath.Act(_activation, z[o + 2 * u + j]);
+                    T og = ScalarPath.Act(_recurrentActivation, z[o + 3 * u + j]);
+                    T c = f * cNext[b * u + j] + i * g;
+                    cNext[b * u + j] = c;
+                    h[b * u + j] = og * ScalarPath.Act(_activation, c);
+                }
             }
         }
-        hNext.CopyTo(output);
+        else if (GateMath.Fusable(_activation, _recurrentActivation))
+        {
+            RecurrentKernels.LstmCell(_activation, _recurrentActivation, u, z, cNext, next[0]);
+        }
+        else
+            GateMath.Lstm(_activation, _recurrentActivation, u, z, cNext, next[0]);
+        next[0].CopyTo(output);
     }
 }

@@ -45,8 +45,13 @@ internal static class RnnDriver
     /// <param name="sequenceOutput">batch × time × OutputSize in processed order, or empty when only the last output is needed.</param>
     /// <param name="lastOutput">batch × OutputSize: the output of the last processed step.</param>
     /// <param name="workspace">Reusable buffers.</param>
+    /// <param name="carriedOutput">
+    /// batch × OutputSize: the output a masked first step repeats, carried in and out (streaming in pieces); empty for
+    /// Keras's per-call behaviour, where it starts at zeros.
+    /// </param>
     public static void Run<T>(IRecurrentCell<T> cell, ReadOnlySpan<T> inputs, int batch, int time, ReadOnlySpan<bool> mask,
-        bool goBackwards, bool zeroOutputForMask, Span<T> states, Span<T> sequenceOutput, Span<T> lastOutput, RnnWorkspace<T> workspace)
+        bool goBackwards, bool zeroOutputForMask, Span<T> states, Span<T> sequenceOutput, Span<T> lastOutput, RnnWorkspace<T> workspace,
+        Span<T> carriedOutput = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int inSize = cell.InputSize, p = cell.ProjectionSize, outSize = cell.OutputSize;
@@ -66,7 +71,8 @@ internal static class RnnDriver
         var stepOut = workspace.StepOutput(2 * batch * outSize);
         var output = stepOut[..(batch * outSize)];
         var previousOutput = stepOut.Slice(batch * outSize, batch * outSize);
-        previousOutput.Clear();
+        if (carriedOutput.IsEmpty) previousOutput.Clear();
+        else carriedOutput.CopyTo(previousOutput);
         var scratch = workspace.Scratch(batch * cell.ScratchPerRow);
         int[] sizes = cell.StateSizes;
 
@@ -100,5 +106,6 @@ internal static class RnnDriver
         }
         current.CopyTo(states);
         output.CopyTo(lastOutput);
+        if (!carriedOutput.IsEmpty) output.CopyTo(carriedOutput);
     }
 }

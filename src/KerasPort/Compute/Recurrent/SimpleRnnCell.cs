@@ -1,4 +1,5 @@
 using System.Numerics;
+using KerasPort.Compute.Kernels;
 
 namespace KerasPort.Compute.Recurrent;
 
@@ -19,7 +20,10 @@ internal sealed class SimpleRnnCell<T> : IRecurrentCell<T> where T : unmanaged, 
         _bias = bias ?? [];
         _activation = activation;
         StateSizes = [units];
+        if (ScalarPath.IsSimd<T>()) _packedRecurrent = PackedMatrix<T>.Pack(recurrentKernel, units, units);
     }
+
+    private readonly PackedMatrix<T>? _packedRecurrent; // null on the generic scalar path
 
     public int Units { get; }
     /// <summary>kernel (input, units).</summary>
@@ -35,16 +39,28 @@ internal sealed class SimpleRnnCell<T> : IRecurrentCell<T> where T : unmanaged, 
     public int OutputSize => Units;
     public int ScratchPerRow => 0;
 
-    public void ProjectInputs(ReadOnlySpan<T> inputs, int rows, Span<T> projection) =>
-        Linear.Project(inputs, rows, InputSize, _kernel, Units, _bias, projection);
+    public void ProjectInputs(ReadOnlySpan<T> inputs, int rows, Span<T> projection)
+    {
+        if (_packedRecurrent is null) ScalarPath.MatMul<T>(inputs, rows, InputSize, _kernel, Units, 0, Units, _bias, projection, false);
+        else Gemm.Multiply(rows, Units, InputSize, inputs, InputSize, _kernel, Units, projection, Units, _bias);
+    }
 
     public void Step(ReadOnlySpan<T> projection, int batch, StateBuffers<T> previous, StateBuffers<T> next, Span<T> output, Span<T> scratch)
     {
         int n = batch * Units;
         var hNext = next[0];
         projection[..n].CopyTo(hNext);
-        Linear.Accumulate<T>(previous[0], batch, Units, _recurrentKernel, Units, hNext);
-        ActivationShim.Apply(_activation, hNext[..n]);
+        if (_packedRecurrent is null)
+        {
+            ScalarPath.MatMul<T>(previous[0], batch, Units, _recurrentKernel, Units, 0, Units, default, hNext, true);
+            for (int i = 0; i < n; i++) hNext[i] = ScalarPath.Act(_activation, hNext[i]);
+        }
+        else
+        {
+            Gemm.Multiply(batch, previous[0], Units, _packedRecurrent, hNext, Units, accumulate: true);
+            if (_activation.IsElementwise) RecurrentKernels.SimpleRnnCell(_activation, hNext, hNext);
+            else ActivationFunctions.Apply(_activation, hNext, Units);
+        }
         hNext.CopyTo(output);
     }
 }

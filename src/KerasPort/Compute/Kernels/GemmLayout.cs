@@ -1,0 +1,40 @@
+using System.Runtime.Intrinsics;
+
+namespace KerasPort.Compute.Kernels;
+
+/// <summary>The vector width the kernels run at in this process.</summary>
+internal enum SimdWidth { Scalar, V128, V256, V512 }
+
+/// <summary>
+/// Tile geometry chosen once per process from the hardware: micro-tile rows (MR), vectors per micro-tile row (NV),
+/// packed panel width NR = NV · lanes, and the k-block (KC) that keeps a B panel slice in L1/L2.
+/// </summary>
+internal static class GemmLayout
+{
+    /// <summary>Widest accelerated width (Vector512 counts only when the runtime prefers 512-bit vectors).</summary>
+    public static readonly SimdWidth Width =
+        Vector512.IsHardwareAccelerated ? SimdWidth.V512 :
+        Vector256.IsHardwareAccelerated ? SimdWidth.V256 :
+        Vector128.IsHardwareAccelerated ? SimdWidth.V128 : SimdWidth.Scalar;
+
+    /// <summary>Rows per micro-tile.</summary>
+    public const int MR = 6;
+
+    /// <summary>Vectors per micro-tile row: 4 with 32 vector registers (AVX-512), else 2 (16 registers).</summary>
+    public static int VectorsPerRow => Width == SimdWidth.V512 ? 4 : 2;
+
+    /// <summary>Lanes of T in the chosen width (1 for scalar).</summary>
+    public static int Lanes<T>() where T : unmanaged => Width switch
+    {
+        SimdWidth.V512 => Vector512<T>.Count,
+        SimdWidth.V256 => Vector256<T>.Count,
+        SimdWidth.V128 => Vector128<T>.Count,
+        _ => 1,
+    };
+
+    /// <summary>Packed panel width in elements (scalar: 8).</summary>
+    public static int PanelWidth<T>() where T : unmanaged => Width == SimdWidth.Scalar ? 8 : VectorsPerRow * Lanes<T>();
+
+    /// <summary>k-block: a 256 × NR slice of a B panel (64 KiB for float at 512-bit) stays in L2 while every row block of A passes over it.</summary>
+    public const int KC = 256;
+}

@@ -1,0 +1,17 @@
+namespace KerasPort;
+
+/// <summary>Options of <see cref="KerasModel.Load(string, KerasModelLoadOptions?)"/>.</summary>
+public sealed class KerasModelLoadOptions
+{
+    /// <summary>
+    /// The Keras version whose conventions the config and weights follow (e.g. <c>"1.2.2"</c>, <c>"2.3.1"</c>, <c>"3.8.0"</c>),
+    /// overriding the file's <c>keras_version</c>. Needed only for weights-only files whose config JSON records no version.
+    /// </summary>
+    public string? KerasVersion { get; init; }
+
+    /// <summary>
+    /// The element type predictions compute in. Null (the default) follows the model: float64 when its layers were saved
+    /// with dtype float64, float32 otherwise.
+    /// </summary>
+    public ComputeType? ComputeType { get; init; }
+}
