@@ -56,8 +56,8 @@ public static class Program
         }
 
         // Gate: every engine on every selected case against the double-precision reference.
-        string cacheDir = Verification.CacheDir;
-        Console.WriteLine($"\n== verification against the float64 reference (max |diff| ≤ {Verification.Tolerance:g})");
+        string cacheDir = ReferenceGate.CacheDir;
+        Console.WriteLine($"\n== verification against the float64 reference (max |diff| ≤ {ReferenceGate.Tolerance:g})");
         Console.WriteLine("| Case | Engine | max abs diff | verdict |");
         Console.WriteLine("|---|---|---:|---|");
         var refused = new HashSet<(WorkloadId, int)>();
@@ -65,7 +65,7 @@ public static class Program
         foreach (var (model, batch) in cases)
             foreach (var kind in Enum.GetValues<EngineKind>())
             {
-                var v = recheck ? Verification.Check(kind, model, batch) : Verification.CheckCached(kind, model, batch, out cached);
+                var v = recheck ? ReferenceGate.Check(kind, model, batch) : ReferenceGate.CheckCached(kind, model, batch, out cached);
                 string verdict = v.Passed ? (cached ? "ok (cached verdict)" : "ok") : "MISMATCH " + (v.Error ?? "exceeds tolerance");
                 Console.WriteLine($"| {model.CaseName(batch)} | {EngineFactory.DisplayName(kind)} | {v.MaxAbsDiff:0.00e+00} | {verdict} |");
                 if (!v.Passed) refused.Add((model.Id, batch));

@@ -24,7 +24,7 @@ internal static class AllocationCheck
             foreach (var kind in Enum.GetValues<EngineKind>())
             {
                 using var engine = EngineFactory.Create(kind, model, batch);
-                Verification.PrepareForTiming(engine, model, batch);
+                ReferenceGate.PrepareForTiming(engine, model, batch);
                 var sw = Stopwatch.StartNew();
                 int warm = 0;
                 do { engine.Run(); warm++; } while (warm < 5 || (warm < 200 && sw.Elapsed.TotalSeconds < 1.0)); // let tiered JIT settle

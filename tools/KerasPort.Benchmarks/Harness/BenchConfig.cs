@@ -27,9 +27,9 @@ internal static class BenchConfig
                 .WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(8)
                 .WithMinIterationTime(TimeInterval.FromMilliseconds(250))
                 .WithId("Short");
-        job = job.WithEnvironmentVariable(Verification.CacheDirVariable, cacheDir);
-        var spin = Environment.GetEnvironmentVariable("KERASPORT_BENCH_ORT_SPIN");
-        if (spin is not null) job = job.WithEnvironmentVariable("KERASPORT_BENCH_ORT_SPIN", spin);
+        job = job.WithEnvironmentVariable(ReferenceGate.CacheDirVariable, cacheDir);
+        foreach (var name in new[] { "KERASPORT_BENCH_ORT_SPIN" })
+            if (Environment.GetEnvironmentVariable(name) is { } value) job = job.WithEnvironmentVariable(name, value);
 
         return ManualConfig.CreateEmpty()
             .AddJob(job)

@@ -32,11 +32,11 @@ public abstract class WorkloadBenchmark
     public void Setup()
     {
         var model = WorkloadCatalog.Get(Workload);
-        Verification.RequireAllEnginesAgree(model, Batch);
+        ReferenceGate.RequireAllEnginesAgree(model, Batch);
         _engine = EngineFactory.Create(Engine, model, Batch);
-        double diff = Verification.MaxAbsDiff(_engine, model, Batch);
-        if (!(diff <= Verification.Tolerance))
-            throw new EngineMismatchException($"{model.CaseName(Batch)}: {_engine.Name} max |diff| {diff:g3} > {Verification.Tolerance:g}; not timing");
+        double diff = ReferenceGate.MaxAbsDiff(_engine, model, Batch);
+        if (!(diff <= ReferenceGate.Tolerance))
+            throw new EngineMismatchException($"{model.CaseName(Batch)}: {_engine.Name} max |diff| {diff:g3} > {ReferenceGate.Tolerance:g}; not timing");
         for (int i = 0; i < 3; i++) _engine.Run(); // first-call work (ORT arena, JIT tiers) stays out of the pilot stage
     }
 

@@ -1,5 +1,6 @@
 using KerasPort.Model;
 using Newtonsoft.Json.Linq;
+using PureHDF;
 
 namespace KerasPort.Benchmarks.Workloads;
 
@@ -16,6 +17,52 @@ internal sealed class KerasModelDocument
     public required IReadOnlyDictionary<string, IReadOnlyList<WeightTensor>> WeightsByLayer { get; init; }
 
     public string ConfigJson => Config.ToString(Newtonsoft.Json.Formatting.None);
+
+    /// <summary>
+    /// Writes the model as a tf.keras 2.x legacy full-model HDF5 file (what <c>model.save("x.h5")</c> writes): root
+    /// attributes <c>keras_version</c>, <c>backend</c>, <c>model_config</c>; group <c>model_weights</c> with
+    /// <c>layer_names</c>, one group per layer with <c>weight_names</c>, datasets at those relative paths (float32).
+    /// </summary>
+    public void WriteLegacyH5(string path)
+    {
+        var modelWeights = new H5Group
+        {
+            Attributes = new Dictionary<string, object>
+            {
+                ["layer_names"] = LayerNames.ToArray(), ["backend"] = "tensorflow", ["keras_version"] = "2.15.0",
+            },
+        };
+        foreach (var layer in LayerNames)
+        {
+            var tensors = WeightsByLayer[layer];
+            var group = new H5Group
+            {
+                Attributes = new Dictionary<string, object> { ["weight_names"] = tensors.Select(t => t.Name).ToArray() },
+            };
+            foreach (var t in tensors)
+            {
+                var parts = t.Name.Split('/');
+                var parent = group;
+                for (int i = 0; i < parts.Length - 1; i++)
+                {
+                    if (!parent.TryGetValue(parts[i], out var child)) parent[parts[i]] = child = new H5Group();
+                    parent = (H5Group)child;
+                }
+                var values = t.Data.Select(v => (float)v).ToArray(); // exact: the data came from float32
+                parent[parts[^1]] = new H5Dataset(values, fileDims: t.Shape.Select(d => (ulong)d).ToArray());
+            }
+            modelWeights[layer] = group;
+        }
+        var file = new H5File
+        {
+            Attributes = new Dictionary<string, object>
+            {
+                ["keras_version"] = "2.15.0", ["backend"] = "tensorflow", ["model_config"] = ConfigJson,
+            },
+            ["model_weights"] = modelWeights,
+        };
+        file.Write(path);
+    }
 
     public static KerasModelDocument From(BenchModel model, int batch)
     {

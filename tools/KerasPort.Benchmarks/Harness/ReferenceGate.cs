@@ -11,7 +11,7 @@ internal sealed class EngineMismatchException(string message) : Exception(messag
 /// <summary>The outcome of checking one engine on one case.</summary>
 internal sealed record Verdict(WorkloadId Workload, int Batch, EngineKind Engine, double MaxAbsDiff, string? Error)
 {
-    public bool Passed => Error is null && MaxAbsDiff <= Verification.Tolerance; // NaN fails
+    public bool Passed => Error is null && MaxAbsDiff <= ReferenceGate.Tolerance; // NaN fails
 }
 
 /// <summary>
@@ -19,7 +19,7 @@ internal sealed record Verdict(WorkloadId Workload, int Batch, EngineKind Engine
 /// cached on disk (keyed by a hash of the weights and inputs), so BenchmarkDotNet's child processes reuse the host's
 /// work instead of recomputing a multi-second double-precision reference per benchmark case.
 /// </summary>
-internal static class Verification
+internal static class ReferenceGate
 {
     /// <summary>Maximum absolute difference allowed between an engine's float32 output and the float64 reference.</summary>
     public const double Tolerance = 1e-5;
@@ -176,6 +176,18 @@ internal static class Verification
     /// <summary>FNV-1a over the weights and the input of a case.</summary>
     private static ulong Fingerprint(BenchModel model, int batch)
     {
+        ulong h = WeightsFingerprint(model);
+        foreach (var v in model.MakeInput(batch))
+        {
+            h ^= (uint)BitConverter.SingleToInt32Bits(v);
+            h *= 1099511628211UL;
+        }
+        return h;
+    }
+
+    /// <summary>FNV-1a over the layers and weights of a workload.</summary>
+    public static ulong WeightsFingerprint(BenchModel model)
+    {
         ulong h = 14695981039346656037UL;
         void Add(ReadOnlySpan<float> values)
         {
@@ -200,7 +212,6 @@ internal static class Verification
                 h *= 1099511628211UL;
             }
         }
-        Add(model.MakeInput(batch));
         h ^= model.Streaming ? 0x5354UL : 0;
         return h;
     }
