@@ -21,6 +21,7 @@ public static class Program
         bool quick = false, verifyOnly = false, alloc = false, recheck = false;
         double allocBudget = 5;
         int[]? batches = null;
+        EngineKind[]? engines = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -30,6 +31,7 @@ public static class Program
                 case "--alloc": alloc = true; break;
                 case "--alloc-budget": allocBudget = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--batch": batches = args[++i].Split(',').Select(int.Parse).ToArray(); break;
+                case "--engine": engines = args[++i].Split(',').Select(e => Enum.Parse<EngineKind>(e, ignoreCase: true)).ToArray(); break;
                 case "-h" or "--help": PrintHelp(); return 0;
                 default: rest.Add(args[i]); break;
             }
@@ -84,7 +86,8 @@ public static class Program
         var config = BenchConfig.Create(quick, cacheDir)
             .AddFilter(new SimpleFilter(bc =>
                 !refused.Contains((WorkloadSuites.WorkloadOf(bc.Descriptor.Type), (int)bc.Parameters["Batch"])) &&
-                (batches is null || batches.Contains((int)bc.Parameters["Batch"]))));
+                (batches is null || batches.Contains((int)bc.Parameters["Batch"])) &&
+                (engines is null || engines.Contains((EngineKind)bc.Parameters["Engine"]))));
         string loadBefore = MachineInfo.LoadAverage();
         var summaries = BenchmarkSwitcher.FromTypes(suites).Run([.. rest], config).ToList();
         var table = RatioTable.Build(summaries) + $"\n{(quick ? "--quick" : "default")} job; {loadBefore} before the run, {MachineInfo.LoadAverage()} after.\n";
@@ -123,6 +126,7 @@ public static class Program
           --alloc            managed bytes per steady-state predict over 1000 calls (time-capped)
           --alloc-budget S   seconds per case and engine for --alloc (default 5)
           --batch 1,8        only these batch sizes
+          --engine Ort1T,Ort2T  only time these engines (KerasPort, Ort1T, Ort2T); the gate still checks all
           --filter GLOB      BenchmarkDotNet filter on Namespace.Type.Method, e.g. *W3* or *Gru*
           any other option goes to BenchmarkDotNet
         """);

@@ -39,11 +39,12 @@ internal static class RatioTable
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (w, b) in keys)
         {
-            cells.TryGetValue((w, b, EngineKind.KerasPort), out var kp);
-            cells.TryGetValue((w, b, EngineKind.Ort1T), out var o1);
-            cells.TryGetValue((w, b, EngineKind.Ort2T), out var o2);
+            bool kpTimed = cells.TryGetValue((w, b, EngineKind.KerasPort), out var kp);
+            bool o1Timed = cells.TryGetValue((w, b, EngineKind.Ort1T), out var o1);
+            bool o2Timed = cells.TryGetValue((w, b, EngineKind.Ort2T), out var o2);
             string ratio;
-            if (kp is null || (o1 is null && o2 is null)) ratio = "refused/failed";
+            if ((kpTimed && kp is null) || (o1Timed && o1 is null) || (o2Timed && o2 is null)) ratio = "refused/failed";
+            else if (kp is null || (o1 is null && o2 is null)) ratio = "n/a (not timed)";
             else
             {
                 double ort = Math.Min(o1?.MedianNs ?? double.PositiveInfinity, o2?.MedianNs ?? double.PositiveInfinity);
