@@ -138,6 +138,21 @@ public sealed partial class KerasModel
         }
     }
 
+    /// <summary>
+    /// Opens a stream for step-by-step inference over <paramref name="batch"/> independent sequences (see
+    /// <see cref="KerasStream{T}"/>). Refused, naming the layers, for models that cannot run step by step: Bidirectional
+    /// layers, go_backwards, a recurrent layer after a return_sequences=False layer, or layers that mix time steps.
+    /// </summary>
+    /// <exception cref="KerasPortException">The model cannot be streamed, has no weights, or T is not its compute type.</exception>
+    public KerasStream<T> CreateStream<T>(int batch = 1) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (batch < 1) throw new InvalidModelArgumentException($"a stream needs a batch of at least 1; got {batch}");
+        Compiled<T>(); // weights present and T is the compute type
+        var layers = KerasStream<T>.Plan(Graph, SourcePath);
+        var compiled = PlanCompiler.Compile<T>(Graph, SourcePath, streaming: true);
+        return new KerasStream<T>(this, compiled, batch, layers);
+    }
+
     /// <summary>Zeros the states of every stateful RNN layer (Keras <c>model.reset_states()</c>).</summary>
     public void ResetStates()
     {

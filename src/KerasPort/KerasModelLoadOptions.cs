@@ -14,4 +14,11 @@ public sealed class KerasModelLoadOptions
     /// with dtype float64, float32 otherwise.
     /// </summary>
     public ComputeType? ComputeType { get; init; }
+
+    /// <summary>
+    /// User-defined RNN cells for this load (Keras's <c>custom_objects</c>): an <c>RNN(cell=MyCell(...))</c> whose cell class is
+    /// not built in is looked up here first, then in <see cref="Cells.CustomCellRegistry.Global"/>. Null (the default) uses the
+    /// global registry alone.
+    /// </summary>
+    public Cells.CustomCellRegistry? CustomCells { get; init; }
 }

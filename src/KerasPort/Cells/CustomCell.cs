@@ -9,8 +9,12 @@ namespace KerasPort.Cells;
 /// float32 or float64 for predictions and over dual numbers for exact forward-mode Jacobians, so write it with
 /// <c>T</c>'s operators and functions (<c>T.Tanh</c>, <c>T.Exp</c>, <see cref="CellActivations"/>) only.
 /// Register a factory for the Keras class name in a <see cref="CustomCellRegistry"/> so model files whose config holds
-/// <c>RNN(cell=YourCell)</c> load; the RNN layer around the cell then gives it return_sequences, go_backwards, masking,
-/// initial_state and stateful exactly as for the built-in cells.
+/// <c>RNN(cell=YourCell)</c> (also inside StackedRNNCells or Bidirectional) load; the RNN layer around the cell then gives it
+/// return_sequences, go_backwards, masking, initial_state and stateful exactly as for the built-in cells.
+/// Loading follows Keras's order: the factory constructs the cell from its config and builds it for the layer's input
+/// width (Keras <c>build()</c>), declaring each weight with <see cref="CustomCellContext.AddWeight"/> in the order the Python
+/// cell's <c>add_weight</c> calls create them; <see cref="StateSizes"/> and <see cref="OutputSize"/> must be known from then
+/// on (the model's shapes are inferred from them); the stored weights are loaded into the declared handles afterwards.
 /// </summary>
 /// <remarks>A cell instance may be stepped from several threads at once: keep <see cref="Step{T}"/> free of mutable instance state.</remarks>
 public abstract class CustomCell

@@ -15,16 +15,24 @@ internal sealed class CustomCellAdapter<T> : IRecurrentCell<T> where T : unmanag
         Cell = cell ?? throw new ArgumentNullException(nameof(cell));
         Description = description ?? cell.GetType().Name;
         if (inputSize < 0) throw new InvalidModelArgumentException($"{Description}: input size must be ≥ 0, got {inputSize}");
-        var sizes = cell.StateSizes ?? throw new InvalidModelArgumentException($"{Description}: StateSizes is null");
-        if (sizes.Count == 0) throw new InvalidModelArgumentException($"{Description}: a recurrent cell needs at least one state");
-        StateSizes = [.. sizes];
-        for (int k = 0; k < StateSizes.Length; k++)
-            if (StateSizes[k] <= 0) throw new InvalidModelArgumentException($"{Description}: state {k} has size {StateSizes[k]}; sizes must be positive");
-        if (cell.OutputSize <= 0) throw new InvalidModelArgumentException($"{Description}: OutputSize must be positive, got {cell.OutputSize}");
-        if (cell.ScratchPerRow < 0) throw new InvalidModelArgumentException($"{Description}: ScratchPerRow must be ≥ 0, got {cell.ScratchPerRow}");
+        StateSizes = Validate(cell, Description);
         InputSize = inputSize;
         OutputSize = cell.OutputSize;
         ScratchPerRow = cell.ScratchPerRow;
+    }
+
+    /// <summary>Checks what a cell declares (at least one state, positive sizes, scratch ≥ 0); returns its state sizes.</summary>
+    /// <exception cref="InvalidModelArgumentException">A declaration is invalid; the message starts with <paramref name="description"/>.</exception>
+    internal static int[] Validate(CustomCell cell, string description)
+    {
+        var sizes = cell.StateSizes ?? throw new InvalidModelArgumentException($"{description}: StateSizes is null");
+        if (sizes.Count == 0) throw new InvalidModelArgumentException($"{description}: a recurrent cell needs at least one state");
+        int[] result = [.. sizes];
+        for (int k = 0; k < result.Length; k++)
+            if (result[k] <= 0) throw new InvalidModelArgumentException($"{description}: state {k} has size {result[k]}; sizes must be positive");
+        if (cell.OutputSize <= 0) throw new InvalidModelArgumentException($"{description}: OutputSize must be positive, got {cell.OutputSize}");
+        if (cell.ScratchPerRow < 0) throw new InvalidModelArgumentException($"{description}: ScratchPerRow must be ≥ 0, got {cell.ScratchPerRow}");
+        return result;
     }
 
     public CustomCell Cell { get; }

@@ -5,32 +5,40 @@ using Newtonsoft.Json.Linq;
 namespace KerasPort.Cells;
 
 /// <summary>
-/// What a <see cref="CustomCellRegistry"/> factory receives to build a <see cref="CustomCell"/>: the cell's Keras config,
-/// the layer's input width and the cell's stored weights in Keras's <c>cell.weights</c> order, names as stored.
-/// The accessors throw KerasPort's typed errors naming the layer and the weight, so a factory can stay short.
+/// What a <see cref="CustomCellRegistry"/> factory receives to build a <see cref="CustomCell"/>, following Keras's own order:
+/// the cell is constructed from its config and built for the layer's input width — declaring its weights with
+/// <see cref="AddWeight"/> as Keras's <c>build()</c> calls <c>add_weight</c> — and only then are the stored weights loaded
+/// into the declared ones (<see cref="LoadWeights(IReadOnlyList{WeightTensor})"/>, which the model loader calls).
+/// The config accessors throw KerasPort's typed errors naming the layer and the entry, so a factory can stay short.
 /// </summary>
+/// <example><code>
+/// public MyCell(CustomCellContext ctx)
+/// {
+///     Units = ctx.GetInt("units");
+///     _kernel = ctx.AddWeight("kernel", [ctx.InputSize, Units]);        // values arrive when the weights are loaded
+///     _recurrentKernel = ctx.AddWeight("recurrent_kernel", [Units, Units]);
+/// }
+/// </code></example>
 public sealed class CustomCellContext
 {
-    private readonly CellWeight[] _weights;
+    private readonly List<CellWeight> _declared = [];
+    private bool _loaded;
 
     /// <summary>Creates a context (the model loader does this; tests and hand-built cells may too).</summary>
     /// <param name="className">The cell's Keras class name (e.g. <c>SLSTMCell</c>).</param>
     /// <param name="config">The cell's own <c>config</c> object (e.g. <c>{"units": 8, ...}</c>).</param>
-    /// <param name="inputSize">Features per time step reaching the cell.</param>
-    /// <param name="weights">The cell's weights in <c>cell.weights</c> order.</param>
+    /// <param name="inputSize">Features per time step reaching the cell (the input shape the cell is built with).</param>
     /// <param name="layerName">The RNN layer's name, for error messages.</param>
     /// <param name="kerasVersion">The <c>keras_version</c> of the file, when known (decides e.g. which hard_sigmoid applies).</param>
-    public CustomCellContext(string className, JObject config, int inputSize, IReadOnlyList<WeightTensor> weights, string? layerName = null, string? kerasVersion = null)
+    /// <exception cref="InvalidModelArgumentException"><paramref name="inputSize"/> is negative.</exception>
+    public CustomCellContext(string className, JObject config, int inputSize, string? layerName = null, string? kerasVersion = null)
     {
         ClassName = className ?? throw new ArgumentNullException(nameof(className));
         Config = config ?? throw new ArgumentNullException(nameof(config));
-        ArgumentNullException.ThrowIfNull(weights);
         if (inputSize < 0) throw new InvalidModelArgumentException($"{className}: input size must be ≥ 0, got {inputSize}");
         InputSize = inputSize;
         LayerName = layerName ?? config.Value<string>("name") ?? className;
         KerasVersion = kerasVersion;
-        _weights = new CellWeight[weights.Count];
-        for (int i = 0; i < weights.Count; i++) _weights[i] = new CellWeight(weights[i]);
     }
 
     /// <summary>The cell's Keras class name.</summary>
@@ -48,50 +56,100 @@ public sealed class CustomCellContext
     /// <summary>The file's <c>keras_version</c>, or null when unknown.</summary>
     public string? KerasVersion { get; }
 
-    /// <summary>The stored weights in <c>cell.weights</c> order.</summary>
-    public IReadOnlyList<CellWeight> Weights => _weights;
+    /// <summary>
+    /// The declared weights in Keras's <c>cell.weights</c> order — the order files store them in: trainable weights in
+    /// declaration order, then non-trainable ones.
+    /// </summary>
+    public IReadOnlyList<CellWeight> Weights => [.. _declared.Where(w => w.Trainable), .. _declared.Where(w => !w.Trainable)];
+
+    /// <summary>Whether <see cref="LoadWeights(IReadOnlyList{WeightTensor})"/> has filled every declared weight.</summary>
+    public bool WeightsLoaded => _loaded;
 
     private string Where => $"layer '{LayerName}' ({ClassName})";
 
     /// <summary>
-    /// The weight named <paramref name="name"/>: its short name (<c>kernel</c>), or a trailing part of its stored path
-    /// (<c>dense_1/kernel</c>) when short names repeat. When <paramref name="expectedShape"/> is given, the shape must match.
+    /// Declares a weight, as Keras's <c>add_weight(name=..., shape=...)</c> in the cell's <c>build()</c>: the returned
+    /// handle receives its values when the model's weights are loaded. Declare weights in the order the Python cell
+    /// creates them; the loader matches stored weights by name when the file's names identify every declared weight,
+    /// by position otherwise (Keras's own rule), and checks each shape.
     /// </summary>
-    /// <exception cref="MissingWeightsException">No weight has that name.</exception>
-    /// <exception cref="ShapeMismatchException">The stored shape differs from <paramref name="expectedShape"/>.</exception>
-    public CellWeight Weight(string name, params int[] expectedShape)
+    /// <param name="name">The Keras name (<c>kernel</c>); a stored weight matches it by its short name or a trailing part of its path.</param>
+    /// <param name="shape">The shape the weight must have, e.g. [input_dim, 4·units].</param>
+    /// <param name="trainable">False for non-trainable weights (Keras stores them after the trainable ones).</param>
+    /// <exception cref="InvalidModelArgumentException">The shape has a negative dimension, or weights were already loaded.</exception>
+    public CellWeight AddWeight(string name, int[] shape, bool trainable = true)
     {
-        if (!TryGetWeight(name, out var weight))
-            throw new MissingWeightsException($"{Where}: no weight named '{name}'; the cell's weights are [{string.Join(", ", _weights.Select(w => w.Tensor.Name))}]");
-        CheckShape(weight, expectedShape);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(shape);
+        if (_loaded) throw new InvalidModelArgumentException($"{Where}: weight '{name}' declared after the weights were loaded; declare every weight while the cell is built");
+        if (shape.Any(d => d < 0))
+            throw new InvalidModelArgumentException($"{Where}: weight '{name}' declared with shape {CellWeight.ShapeText(shape)}; dimensions must be ≥ 0");
+        var weight = new CellWeight(name, [.. shape], trainable, Where);
+        _declared.Add(weight);
         return weight;
     }
 
-    /// <summary>The weight at <paramref name="index"/> in <c>cell.weights</c> order (for files whose weights carry no names).</summary>
-    /// <exception cref="MissingWeightsException">The cell has fewer weights.</exception>
-    /// <exception cref="ShapeMismatchException">The stored shape differs from <paramref name="expectedShape"/>.</exception>
-    public CellWeight Weight(int index, params int[] expectedShape)
-    {
-        if ((uint)index >= (uint)_weights.Length)
-            throw new MissingWeightsException($"{Where}: weight #{index} requested but the cell has {_weights.Length} weight(s)");
-        var weight = _weights[index];
-        CheckShape(weight, expectedShape);
-        return weight;
-    }
+    /// <summary>
+    /// Loads stored values into the declared weights (Keras <c>set_weights</c> / loading a file): <paramref name="stored"/>
+    /// is in the file's order (legacy <c>weight_names</c>, Keras 3 <c>vars/0, 1, …</c>). Matched by name when every declared
+    /// weight has exactly one stored weight of that name, by position otherwise; every shape must equal the declared one.
+    /// </summary>
+    /// <exception cref="MissingWeightsException">Fewer weights are stored than declared.</exception>
+    /// <exception cref="CorruptModelFileException">More weights are stored than declared.</exception>
+    /// <exception cref="ShapeMismatchException">A stored shape differs from the declared one.</exception>
+    public void LoadWeights(IReadOnlyList<WeightTensor> stored) => LoadWeights(stored, Where);
 
-    /// <summary>Finds a weight by name (see <see cref="Weight(string, int[])"/>); false when absent.</summary>
-    /// <exception cref="InvalidModelArgumentException">Several weights match the name.</exception>
-    public bool TryGetWeight(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CellWeight? weight)
+    /// <summary>As <see cref="LoadWeights(IReadOnlyList{WeightTensor})"/>, with <paramref name="where"/> opening every message (file, layer, group).</summary>
+    internal IReadOnlyList<WeightTensor> LoadWeights(IReadOnlyList<WeightTensor> stored, string where)
     {
-        weight = null;
-        foreach (var w in _weights)
+        ArgumentNullException.ThrowIfNull(stored);
+        var declared = Weights;
+        var byName = MatchByName(declared, stored);
+        if (stored.Count != declared.Count)
         {
-            if (!Matches(w.Tensor, name)) continue;
-            if (weight is not null)
-                throw new InvalidModelArgumentException($"{Where}: weight name '{name}' matches both '{weight.Tensor.Name}' and '{w.Tensor.Name}'; use a longer path or the index");
-            weight = w;
+            string expected = Describe(declared);
+            string found = stored.Count == 0 ? "none" : string.Join(", ", stored.Select(t => $"'{t.Name}' {t.ShapeText}"));
+            if (stored.Count < declared.Count)
+            {
+                var missing = byName is null ? declared.Skip(stored.Count) : declared.Where((_, i) => byName[i] is null);
+                throw new MissingWeightsException(
+                    $"{where}: the cell declares {declared.Count} weight(s) [{expected}] but {stored.Count} are stored ({found}); missing: {string.Join(", ", missing.Select(w => $"'{w.Name}'"))}");
+            }
+            throw new CorruptModelFileException(
+                $"{where}: {stored.Count} weights are stored ({found}) but the cell declares {declared.Count} [{expected}]");
         }
-        return weight is not null;
+        var bound = new WeightTensor[declared.Count];
+        bool positional = byName is null || byName.Any(t => t is null);
+        for (int i = 0; i < declared.Count; i++)
+        {
+            var tensor = positional ? stored[i] : byName![i]!;
+            if (!tensor.Shape.SequenceEqual(declared[i].Shape))
+                throw new ShapeMismatchException(
+                    $"{where}: weight '{tensor.Name}' has shape {tensor.ShapeText}, expected {CellWeight.ShapeText(declared[i].Shape)} for '{declared[i].Name}'" +
+                    (positional ? $" (stored weight #{i}; matched by position)" : ""));
+            bound[i] = tensor;
+        }
+        for (int i = 0; i < declared.Count; i++) declared[i].Load(bound[i]);
+        _loaded = true;
+        return bound;
+    }
+
+    /// <summary>The stored tensor for each declared weight when names identify them one to one; entries are null where not.</summary>
+    private static WeightTensor?[]? MatchByName(IReadOnlyList<CellWeight> declared, IReadOnlyList<WeightTensor> stored)
+    {
+        var result = new WeightTensor?[declared.Count];
+        var used = new HashSet<WeightTensor>(ReferenceEqualityComparer.Instance);
+        bool any = false;
+        for (int i = 0; i < declared.Count; i++)
+        {
+            var candidates = stored.Where(t => Matches(t, declared[i].Name)).ToList();
+            if (candidates.Count == 1 && used.Add(candidates[0]))
+            {
+                result[i] = candidates[0];
+                any = true;
+            }
+        }
+        return any ? result : null;
     }
 
     private static bool Matches(WeightTensor tensor, string name)
@@ -103,13 +161,8 @@ public sealed class CustomCellContext
         return full == name || full.EndsWith("/" + name, StringComparison.Ordinal);
     }
 
-    private void CheckShape(CellWeight weight, int[] expected)
-    {
-        if (expected.Length == 0) return;
-        var shape = weight.Tensor.Shape;
-        if (shape.SequenceEqual(expected)) return;
-        throw new ShapeMismatchException($"{Where}: weight '{weight.Tensor.Name}' has shape {weight.Tensor.ShapeText}, expected ({string.Join(", ", expected)}{(expected.Length == 1 ? "," : "")})");
-    }
+    private static string Describe(IEnumerable<CellWeight> weights) =>
+        string.Join(", ", weights.Select(w => $"'{w.Name}' {CellWeight.ShapeText(w.Shape)}"));
 
     /// <summary>An integer config entry.</summary>
     /// <exception cref="CorruptModelFileException">The entry is absent or not an integer.</exception>
@@ -123,6 +176,16 @@ public sealed class CustomCellContext
 
     /// <summary>An integer config entry, or <paramref name="fallback"/> when absent or null.</summary>
     public int GetInt(string key, int fallback) => Config[key] is null or { Type: JTokenType.Null } ? fallback : GetInt(key);
+
+    /// <summary>A list of integers (e.g. hidden layer widths), or <paramref name="fallback"/> when absent or null.</summary>
+    /// <exception cref="CorruptModelFileException">The entry is not a list of integers.</exception>
+    public int[] GetIntList(string key, int[] fallback)
+    {
+        var token = Config[key];
+        if (token is null || token.Type == JTokenType.Null) return fallback;
+        if (token is JArray a && a.All(t => t.Type == JTokenType.Integer)) return [.. a.Select(t => t.Value<int>())];
+        throw new CorruptModelFileException($"{Where}: config entry '{key}' must be a list of integers, found {Describe(token)}");
+    }
 
     /// <summary>A numeric config entry.</summary>
     /// <exception cref="CorruptModelFileException">The entry is absent or not a number.</exception>
@@ -146,14 +209,19 @@ public sealed class CustomCellContext
         throw new CorruptModelFileException($"{Where}: config entry '{key}' must be true or false, found {Describe(token)}");
     }
 
+    /// <summary>Whether the file follows Keras 3 conventions (by its keras_version).</summary>
+    internal bool IsKeras3 => KerasVersion is { Length: > 0 } v && v[0] >= '3' && v[0] <= '9' && (v.Length == 1 || v[1] == '.');
+
     /// <summary>
     /// An activation config entry (a name such as <c>"tanh"</c>, or a Keras 3 serialized function), or
     /// <paramref name="fallback"/> when absent. <c>hard_sigmoid</c> follows the file's Keras generation.
     /// </summary>
     /// <exception cref="UnsupportedModelException">The activation is unknown or cannot run in a cell.</exception>
-    public Activation GetActivation(string key, string fallback)
+    public Activation GetActivation(string key, string fallback) => ParseActivation(Config[key], fallback, key);
+
+    /// <summary>Parses one activation token (see <see cref="GetActivation"/>); <paramref name="what"/> names it in errors.</summary>
+    internal Activation ParseActivation(JToken? token, string fallback, string what)
     {
-        var token = Config[key];
         string? name = token switch
         {
             null => fallback,
@@ -163,10 +231,9 @@ public sealed class CustomCellContext
             JObject o when o["class_name"] is { Type: JTokenType.String } c => c.Value<string>(),
             _ => null,
         };
-        bool keras3 = KerasVersion is { Length: > 0 } v && v[0] >= '3' && v[0] <= '9' && (v.Length == 1 || v[1] == '.');
-        var parsed = name is null ? null : CellActivations.FromName(name, keras3);
+        var parsed = name is null ? null : CellActivations.FromName(name, IsKeras3);
         if (parsed is Activation a) return a;
-        throw new UnsupportedModelException(LayerName, [new UnsupportedFeature(ClassName, LayerName, key, $"activation {Describe(token)} is not supported in custom cells")]);
+        throw new UnsupportedModelException(LayerName, [new UnsupportedFeature(ClassName, LayerName, what, $"activation {Describe(token)} is not supported in custom cells")]);
     }
 
     private static string Describe(JToken? token) => token is null ? "nothing" : token.Type == JTokenType.String ? $"'{token}'" : token.ToString(Newtonsoft.Json.Formatting.None);

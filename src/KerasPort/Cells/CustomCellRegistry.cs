@@ -8,11 +8,16 @@ namespace KerasPort.Cells;
 
 /// <summary>
 /// Maps Keras class names of user-defined RNN cells to factories, like Keras's <c>custom_objects</c>.
-/// <see cref="Global"/> applies to every load; a registry passed with one load's options is searched first.
-/// A name registered as <c>package&gt;Name</c> also matches a Keras 3 config's <c>registered_name</c>.
+/// <see cref="Global"/> applies to every load; a registry passed with one load's options
+/// (<see cref="KerasModelLoadOptions.CustomCells"/>) is searched first. A name registered as <c>package&gt;Name</c> also
+/// matches a Keras 3 config's <c>registered_name</c>; a bare <c>Name</c> also matches <c>package&gt;Name</c>.
 /// </summary>
 /// <example><code>
 /// CustomCellRegistry.Global.Register("SLSTMCell", ctx => new SLstmCell(ctx));
+/// var model = KerasModel.Load("slstm.h5");
+/// // or, for one load only:
+/// var cells = new CustomCellRegistry().Register("my_package>SLSTMCell", ctx => new SLstmCell(ctx));
+/// var model2 = KerasModel.Load("slstm.keras", new KerasModelLoadOptions { CustomCells = cells });
 /// </code></example>
 public sealed class CustomCellRegistry
 {
@@ -24,7 +29,8 @@ public sealed class CustomCellRegistry
 
     /// <summary>Registers (or replaces) the factory for a Keras class name; returns this registry for chaining.</summary>
     /// <param name="className">The cell's Keras class name, as in the config's <c>class_name</c> (or a <c>registered_name</c> such as <c>Custom&gt;SLSTMCell</c>).</param>
-    /// <param name="factory">Builds the cell from its config and weights.</param>
+    /// <param name="factory">Constructs the cell from its config and builds it for the context's input size, declaring its
+    /// weights with <see cref="CustomCellContext.AddWeight"/> (their values are loaded afterwards).</param>
     public CustomCellRegistry Register(string className, Func<CustomCellContext, CustomCell> factory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(className);
@@ -59,29 +65,59 @@ public sealed class CustomCellRegistry
 
     /// <summary>
     /// Finds the factory for a serialized cell (<c>{"class_name": ..., "config": ..., "registered_name"?: ...}</c>):
-    /// <paramref name="perLoad"/> first, then <see cref="Global"/>; for each, the registered_name, then the class_name.
+    /// <paramref name="perLoad"/> first, then <see cref="Global"/>; for each, the registered_name, then the class_name
+    /// (which tf.keras 2 writes as <c>package&gt;Name</c> for classes registered with a package), then the bare name after
+    /// the last <c>&gt;</c> of either.
     /// </summary>
     internal static Func<CustomCellContext, CustomCell>? Resolve(JObject cellSpec, CustomCellRegistry? perLoad)
     {
-        var className = cellSpec.Value<string>("class_name");
+        var className = cellSpec["class_name"]?.Type == JTokenType.String ? cellSpec.Value<string>("class_name") : null;
         var registeredName = cellSpec["registered_name"]?.Type == JTokenType.String ? cellSpec.Value<string>("registered_name") : null;
+        var names = new List<string>(4);
+        foreach (var n in new[] { registeredName, className })
+            if (n is not null && !names.Contains(n)) names.Add(n);
+        foreach (var n in new[] { registeredName, className })
+            if (n is not null && n.LastIndexOf('>') is var gt && gt >= 0 && n[(gt + 1)..] is { Length: > 0 } bare && !names.Contains(bare)) names.Add(bare);
         foreach (var registry in perLoad is null ? [Global] : new[] { perLoad, Global })
-        {
-            if (registeredName is not null && registry.TryGetFactory(registeredName, out var f)) return f;
-            if (className is not null && registry.TryGetFactory(className, out f)) return f;
-        }
+            foreach (var n in names)
+                if (registry.TryGetFactory(n, out var f)) return f;
         return null;
     }
 
     /// <summary>
-    /// The model loader's hook: builds the recurrent cell for a serialized custom cell, or returns null when no factory is
-    /// registered for it (the loader then reports the layer as unsupported).
+    /// Constructs and builds a cell through its factory (Keras: <c>from_config</c>, then <c>build(input_shape)</c>), wrapping a
+    /// factory's non-KerasPort exception in a typed error naming the layer, and checking what the cell declares.
+    /// </summary>
+    /// <exception cref="KerasPortException">The factory failed, returned null, or the cell declares invalid sizes.</exception>
+    internal static CustomCell Build(Func<CustomCellContext, CustomCell> factory, CustomCellContext context, string where)
+    {
+        CustomCell? cell;
+        try
+        {
+            cell = factory(context);
+        }
+        catch (KerasPortException)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            throw new InvalidModelArgumentException($"{where}: the factory registered for {context.ClassName} failed: {e.Message}", e);
+        }
+        if (cell is null) throw new InvalidModelArgumentException($"{where}: the factory registered for {context.ClassName} returned null");
+        CustomCellAdapter<double>.Validate(cell, where);
+        return cell;
+    }
+
+    /// <summary>
+    /// Resolves, constructs, builds and loads a serialized custom cell in one go, or returns null when no factory is
+    /// registered for it. The model loader performs the same steps spread over parsing, shape inference and weight binding.
     /// </summary>
     /// <param name="cellSpec">The RNN layer config's <c>cell</c> entry.</param>
     /// <param name="layerName">The RNN layer's name.</param>
     /// <param name="inputSize">Features per time step.</param>
-    /// <param name="weights">The layer's weights in stored order.</param>
-    /// <param name="perLoad">The registry passed with this load's options, or null.</param>
+    /// <param name="weights">The cell's stored weights, in file order.</param>
+    /// <param name="perLoad">A registry searched before the global one, or null.</param>
     /// <param name="kerasVersion">The file's keras_version, or null.</param>
     internal static IRecurrentCell<T>? TryCreate<T>(JObject cellSpec, string layerName, int inputSize, IReadOnlyList<WeightTensor> weights,
         CustomCellRegistry? perLoad, string? kerasVersion) where T : unmanaged, IFloatingPointIeee754<T>
@@ -90,20 +126,10 @@ public sealed class CustomCellRegistry
         if (factory is null) return null;
         var className = cellSpec.Value<string>("class_name") ?? "?";
         var config = cellSpec["config"] as JObject ?? new JObject();
-        var context = new CustomCellContext(className, config, inputSize, weights, layerName, kerasVersion);
-        CustomCell cell;
-        try
-        {
-            cell = factory(context) ?? throw new InvalidModelArgumentException($"layer '{layerName}': the factory registered for {className} returned null");
-        }
-        catch (KerasPortException)
-        {
-            throw;
-        }
-        catch (Exception e)
-        {
-            throw new InvalidModelArgumentException($"layer '{layerName}': the factory registered for {className} failed: {e.Message}", e);
-        }
-        return new CustomCellAdapter<T>(cell, inputSize, $"layer '{layerName}' ({className})");
+        var context = new CustomCellContext(className, config, inputSize, layerName, kerasVersion);
+        string where = $"layer '{layerName}' ({className})";
+        var cell = Build(factory, context, where);
+        context.LoadWeights(weights, where);
+        return new CustomCellAdapter<T>(cell, inputSize, where);
     }
 }

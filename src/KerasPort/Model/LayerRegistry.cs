@@ -8,8 +8,8 @@ namespace KerasPort.Model;
 /// <summary>
 /// Turns layer entries of a model config into typed <see cref="Layer"/> specs, and recurrent cell entries into
 /// <see cref="RecurrentCell"/>s. Unknown classes become <see cref="UnsupportedLayer"/>s so the pre-flight check can
-/// report all of them at once. Cells are looked up in a table of their own, so user-defined cell types can be added
-/// to it later without touching the RNN layer.
+/// report all of them at once. Cells are looked up in a table of their own; a cell class that is not built in is looked
+/// up in the load's <see cref="Cells.CustomCellRegistry"/>, then the global one, and becomes a <see cref="CustomRecurrentCell"/>.
 /// </summary>
 internal sealed class LayerRegistry
 {
@@ -147,16 +147,26 @@ internal sealed class LayerRegistry
         return single is null ? Refused(c, cellEntry) : new RecurrentLayer(c, [single], stacked: false);
     }
 
-    private static UnsupportedLayer Refused(LayerConfig c, JObject cellEntry) =>
-        new(c, $"RNN with cell class '{(string?)cellEntry["registered_name"] ?? (string?)cellEntry["class_name"]}' is not supported (only LSTMCell, GRUCell, SimpleRNNCell and StackedRNNCells of them)");
+    private static UnsupportedLayer Refused(LayerConfig c, JObject cellEntry)
+    {
+        var name = (string?)cellEntry["registered_name"] ?? (string?)cellEntry["class_name"] ?? "(no class_name)";
+        var bare = name[(name.LastIndexOf('>') + 1)..];
+        return new(c, $"RNN with cell class '{name}' is not supported: it is neither a built-in cell (LSTMCell, GRUCell, SimpleRNNCell, " +
+            "StackedRNNCells of cells) nor a registered custom cell. Implement it as a KerasPort.Cells.CustomCell and register it before loading: " +
+            $"CustomCellRegistry.Global.Register(\"{bare}\", ctx => new MyCell(ctx)), or pass a registry in KerasModelLoadOptions.CustomCells");
+    }
 
-    /// <summary>A built-in (or registered) cell, or null when the class is unknown.</summary>
+    /// <summary>A built-in or registered custom cell, or null when the class is neither.</summary>
     private RecurrentCell? CreateCell(JObject cellEntry, LayerConfig owner)
     {
-        var cls = (string?)cellEntry["class_name"];
-        if (cls is null || IsCustom(cellEntry) || !_cells.TryGetValue(cls, out var make)) return null;
-        var lc = Normalize(cellEntry, owner.Context, owner.Name + "_cell");
-        return make(lc);
+        if (cellEntry["class_name"] is not JValue { Type: JTokenType.String } cls) return null;
+        if (!IsCustom(cellEntry) && _cells.TryGetValue((string)cls!, out var make))
+            return make(Normalize(cellEntry, owner.Context, owner.Name + "_cell"));
+        var factory = Cells.CustomCellRegistry.Resolve(cellEntry, owner.Context.CustomCells);
+        if (factory is null) return null;
+        if (cellEntry["config"] is not JObject)
+            throw new CorruptModelFileException($"{owner.Context.File}: layer '{owner.Name}' (RNN): cell {cls} has no config object");
+        return new CustomRecurrentCell(Normalize(cellEntry, owner.Context, owner.Name + "_cell"), cellEntry, factory);
     }
 
     private Layer CreateBidirectional(LayerConfig c)

@@ -18,7 +18,13 @@ internal static class ModelLoader
         var generation = options?.KerasVersion is { } v
             ? KerasGenerationDetector.FromVersion(v) ?? throw new InvalidModelArgumentException($"KerasModelLoadOptions.KerasVersion '{v}' is not a Keras version (1.x, 2.x or 3.x)")
             : KerasGenerationDetector.Detect(content.KerasVersion, content.ModelConfig);
-        var ctx = new LoadContext(file, generation, content.Backend, LayerRegistry.CreateDefault());
+        var version = options?.KerasVersion ?? content.KerasVersion;
+        var ctx = new LoadContext(file, generation, content.Backend, LayerRegistry.CreateDefault())
+        {
+            CustomCells = options?.CustomCells,
+            // custom cells read hard_sigmoid & co. by the file's generation, also when the file records no version
+            KerasVersion = generation == KerasGeneration.Keras3 && version?.StartsWith('3') != true ? "3" : version,
+        };
         try
         {
             var spec = ModelParser.Parse(content.ModelConfig, ctx);

@@ -48,7 +48,10 @@ internal sealed class ExecutionPlan<T> where T : unmanaged, IFloatingPointIeee75
                 }
             }
         }
-        return new Frame(this, inputShapes.ToArray());
+        // callers reuse their shape arrays: the frame keeps its own copies
+        var copies = new int[inputShapes.Length][];
+        for (int i = 0; i < copies.Length; i++) copies[i] = (int[])inputShapes[i].Clone();
+        return new Frame(this, copies);
     }
 
     public void Return(Frame frame)

@@ -22,7 +22,9 @@ internal static class PlanCompiler
         foreach (var input in graph.Inputs)
         {
             slotOf[input.Tensor] = inputs.Count;
-            inputs.Add(new InputSpec(input.Name, input.Shape));
+            // a stream feeds any number of steps per call, whatever time dimension the model was built with
+            var shape = streaming && input.Shape.Length == 3 ? [input.Shape[0], null, input.Shape[2]] : input.Shape;
+            inputs.Add(new InputSpec(input.Name, shape));
         }
         int next = inputs.Count;
         var steps = new List<PlanStep<T>>();
@@ -171,14 +173,22 @@ internal static class PlanCompiler
 
     private static RecurrentRunner<T> CreateRecurrent<T>(RecurrentLayer r, string path, bool? zeroOutputOverride, bool streaming = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var cells = r.Cells.Select(CreateCell<T>).ToArray();
-        IRecurrentCell<T> cell = cells.Length == 1 && !r.IsStacked ? cells[0] : new StackedCells<T>(cells);
+        var cell = CreateLayerCell<T>(r);
         var options = new RecurrentOptions(r.ReturnSequences, r.ReturnState, r.GoBackwards, r.Stateful || streaming, zeroOutputOverride ?? r.ZeroOutputForMask, streaming);
         return new RecurrentRunner<T>(path, r.StoredClassName, cell, options);
     }
 
-    internal static IRecurrentCell<T> CreateCell<T>(RecurrentCell spec) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The per-step computation of a recurrent layer: its cell, or the stack of its cells.</summary>
+    internal static IRecurrentCell<T> CreateLayerCell<T>(RecurrentLayer r) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var cells = r.Cells.Select(c => CreateCell<T>(c, r.Name)).ToArray();
+        return cells.Length == 1 && !r.IsStacked ? cells[0] : new StackedCells<T>(cells);
+    }
+
+    internal static IRecurrentCell<T> CreateCell<T>(RecurrentCell spec, string layerName) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (spec is CustomRecurrentCell custom)
+            return new Cells.CustomCellAdapter<T>(custom.Cell, custom.InputDim ?? 0, $"layer '{layerName}' ({custom.ClassName})");
         int input = spec.InputDim ?? spec.Kernel!.Shape[0];
         var kernel = Values<T>(spec.Kernel);
         var recurrent = Values<T>(spec.RecurrentKernel);

@@ -1,4 +1,6 @@
+using KerasPort.Cells;
 using KerasPort.Compute.Recurrent;
+using KerasPort.Model;
 
 namespace KerasPort.Tests.Cells;
 
@@ -14,6 +16,14 @@ internal static class CellTestMath
 
     /// <summary>Values that are exactly representable in float32 (as weights read from a float32 file are).</summary>
     public static double[] RandomF32(Random rng, int n, double scale) => Random(rng, n, scale).Select(v => (double)(float)v).ToArray();
+
+    /// <summary>Keras's order by hand: construct and build the cell through <paramref name="make"/>, then load <paramref name="weights"/>.</summary>
+    public static TCell Loaded<TCell>(CustomCellContext context, Func<CustomCellContext, TCell> make, params WeightTensor[] weights) where TCell : CustomCell
+    {
+        var cell = make(context);
+        context.LoadWeights(weights);
+        return cell;
+    }
 
     public static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
 

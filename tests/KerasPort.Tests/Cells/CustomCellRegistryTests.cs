@@ -82,26 +82,49 @@ public class CustomCellRegistryTests
     public void Context_Activations_FollowKerasGeneration_AndRejectUnknownNames()
     {
         var config = JObject.Parse("""{"a": "hard_sigmoid", "b": {"module": "keras.activations", "class_name": "function", "config": "tanh", "registered_name": null}, "c": "no_such_fn"}""");
-        Assert.Equal(ActivationKind.HardSigmoid, new CustomCellContext("C", config, 1, [], "l", "2.15.0").GetActivation("a", "tanh").Kind);
-        Assert.Equal(ActivationKind.HardSigmoidKeras3, new CustomCellContext("C", config, 1, [], "l", "3.8.0").GetActivation("a", "tanh").Kind);
-        Assert.Equal(ActivationKind.Tanh, new CustomCellContext("C", config, 1, [], "l", "3.8.0").GetActivation("b", "linear").Kind);
-        Assert.Equal(ActivationKind.Sigmoid, new CustomCellContext("C", config, 1, [], "l").GetActivation("absent", "sigmoid").Kind);
-        var e = Assert.Throws<UnsupportedModelException>(() => new CustomCellContext("C", config, 1, [], "l").GetActivation("c", "tanh"));
+        Assert.Equal(ActivationKind.HardSigmoid, new CustomCellContext("C", config, 1, "l", "2.15.0").GetActivation("a", "tanh").Kind);
+        Assert.Equal(ActivationKind.HardSigmoidKeras3, new CustomCellContext("C", config, 1, "l", "3.8.0").GetActivation("a", "tanh").Kind);
+        Assert.Equal(ActivationKind.Tanh, new CustomCellContext("C", config, 1, "l", "3.8.0").GetActivation("b", "linear").Kind);
+        Assert.Equal(ActivationKind.Sigmoid, new CustomCellContext("C", config, 1, "l").GetActivation("absent", "sigmoid").Kind);
+        var e = Assert.Throws<UnsupportedModelException>(() => new CustomCellContext("C", config, 1, "l").GetActivation("c", "tanh"));
         Assert.Contains("no_such_fn", e.Message);
     }
 
     [Fact]
-    public void Context_WeightByPath_WhenShortNamesRepeat()
+    public void Context_WeightsByPath_WhenShortNamesRepeat_ByPositionWhenNamesAreAmbiguous()
     {
-        var ctx = new CustomCellContext("C", new JObject(), 1,
+        WeightTensor[] stored =
         [
-            new WeightTensor("rnn/cell/dense/kernel:0", [1, 2], [1, 2]),
-            new WeightTensor("rnn/cell/dense_1/kernel:0", [2, 1], [3, 4]),
-        ], "rnn");
-        Assert.Equal([3.0, 4.0], ctx.Weight("dense_1/kernel").As<double>().ToArray());
-        Assert.Equal([1f, 2f], ctx.Weight(0, 1, 2).As<float>().ToArray());
-        var e = Assert.Throws<InvalidModelArgumentException>(() => ctx.Weight("kernel"));
-        Assert.Contains("dense_1/kernel", e.Message);
-        Assert.Throws<MissingWeightsException>(() => ctx.Weight(2));
+            new("rnn/cell/dense/kernel:0", [1, 2], [1, 2]),
+            new("rnn/cell/dense_1/kernel:0", [2, 1], [3, 4]),
+        ];
+        // declared in the other order under path names: the stored names decide
+        var byPath = new CustomCellContext("C", new JObject(), 1, "rnn");
+        var second = byPath.AddWeight("dense_1/kernel", [2, 1]);
+        var first = byPath.AddWeight("dense/kernel", [1, 2]);
+        byPath.LoadWeights(stored);
+        Assert.Equal([3.0, 4.0], second.As<double>().ToArray());
+        Assert.Equal([1f, 2f], first.As<float>().ToArray());
+        Assert.Same(stored[1], second.Tensor);
+        // a short name matching both stored weights identifies neither: Keras's positional rule applies
+        var ambiguous = new CustomCellContext("C", new JObject(), 1, "rnn");
+        var a = ambiguous.AddWeight("kernel", [1, 2]);
+        var b = ambiguous.AddWeight("kernel", [2, 1]);
+        ambiguous.LoadWeights(stored);
+        Assert.Equal([1.0, 2.0], a.As<double>().ToArray());
+        Assert.Equal([3.0, 4.0], b.As<double>().ToArray());
+        Assert.Throws<InvalidModelArgumentException>(() => ambiguous.AddWeight("late", [1]));
+    }
+
+    [Fact]
+    public void Context_NonTrainableWeights_ComeAfterTrainableOnes_AsKerasStoresThem()
+    {
+        var ctx = new CustomCellContext("C", new JObject(), 1, "rnn");
+        var stat = ctx.AddWeight("moving_mean", [2], trainable: false);
+        var kernel = ctx.AddWeight("kernel", [1, 2]);
+        Assert.Equal(["kernel", "moving_mean"], ctx.Weights.Select(w => w.Name));
+        ctx.LoadWeights([new WeightTensor("vars/0", [1, 2], [5, 6]), new WeightTensor("vars/1", [2], [7, 8])]);
+        Assert.Equal([5.0, 6.0], kernel.As<double>().ToArray());
+        Assert.Equal([7.0, 8.0], stat.As<double>().ToArray());
     }
 }

@@ -93,7 +93,7 @@ public class EulerMlpCellTests(ITestOutputHelper output)
             // the same cell registered by class name, its MLP weights being the cell's own weights (kernel, bias pairs)
             var registry = new CustomCellRegistry();
             EulerMlpCell.Register(registry);
-            var spec = JObject.FromObject(new { class_name = EulerMlpCell.KerasClassName, config = new { eta, activations = new[] { "tanh", "linear" } } });
+            var spec = JObject.FromObject(new { class_name = EulerMlpCell.KerasClassName, config = new { units = n, hidden_units = new[] { hidden }, eta, activations = new[] { "tanh", "linear" } } });
             var viaRegistry = CustomCellRegistry.TryCreate<double>(spec, "euler", 1, [.. d0, .. d1], registry, content.KerasVersion);
             Assert.NotNull(viaRegistry);
             var (seqA, _, _) = CellTestMath.Run(new CustomCellAdapter<double>(cell, 1), new double[10], 1, 10, [0.3, -0.2, 0.5]);
@@ -113,6 +113,87 @@ public class EulerMlpCellTests(ITestOutputHelper output)
                 var fm = Reference(m, mlp, eta, 1);
                 for (int i = 0; i < n; i++) CellTestMath.AssertClose((fp[i] - fm[i]) / 2e-6, js[i * n + j], 1e-8, $"∂x′[{i}]/∂x[{j}]");
             }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static (double[] K1, double[] B1, double[] K2, double[] B2) MlpWeights(Random rng, int n, int hidden) =>
+        (CellTestMath.RandomF32(rng, n * hidden, 0.9), CellTestMath.RandomF32(rng, hidden, 0.3), CellTestMath.RandomF32(rng, hidden * n, 0.9), CellTestMath.RandomF32(rng, n, 0.3));
+
+    private static float[] F(double[] v) => v.Select(d => (float)d).ToArray();
+
+    [Fact]
+    public void FromDenseModel_WrapsAnMlpLoadedWithKerasModel()
+    {
+        var rng = new Random(6);
+        const int n = 3, hidden = 5;
+        var (k1, b1, k2, b2) = MlpWeights(rng, n, hidden);
+        var config = JObject.Parse("""
+        {"class_name": "Sequential", "config": {"name": "mlp", "layers": [
+          {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 3], "dtype": "float32", "name": "x"}},
+          {"class_name": "Dense", "config": {"name": "dense", "units": 5, "activation": "tanh", "use_bias": true}},
+          {"class_name": "Dropout", "config": {"name": "dropout", "rate": 0.5}},
+          {"class_name": "Dense", "config": {"name": "dense_1", "units": 3, "activation": "linear", "use_bias": true}}]}}
+        """);
+        var path = Path.Combine(Path.GetTempPath(), $"kp-mlp-{Guid.NewGuid():N}.h5");
+        try
+        {
+            LegacyH5Fixture.Write(path, config,
+            [
+                ("dense", [new("dense/kernel:0", [n, hidden], F(k1)), new("dense/bias:0", [hidden], F(b1))]),
+                ("dropout", []),
+                ("dense_1", [new("dense_1/kernel:0", [hidden, n], F(k2)), new("dense_1/bias:0", [n], F(b2))]),
+            ]);
+            const double eta = 0.2;
+            var cell = EulerMlpCell.FromDenseModel(KerasModel.Load(path), eta);
+            Assert.Equal(n, cell.Dimension);
+            CheckRun(cell, [new(k1, n, hidden, b1, Math.Tanh), new(k2, hidden, n, b2, v => v)], eta, [0.1, 0.4, -0.3], 30);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void RnnOfEulerMlpCell_ModelFile_LoadsOnceRegistered_AndPredicts()
+    {
+        var rng = new Random(7);
+        const int n = 3, hidden = 6, time = 25;
+        var (k1, b1, k2, b2) = MlpWeights(rng, n, hidden);
+        const double eta = 0.15;
+        var config = JObject.Parse($$"""
+        {"class_name": "Sequential", "config": {"name": "ode", "layers": [
+          {"class_name": "InputLayer", "config": {"batch_input_shape": [null, {{time}}, 1], "dtype": "float32", "name": "t"} },
+          {"class_name": "RNN", "config": {"name": "rnn", "dtype": "float32", "return_sequences": true, "return_state": false, "go_backwards": false,
+            "stateful": false, "unroll": false, "time_major": false,
+            "cell": {"class_name": "EulerMLPCell", "config": {"name": "euler_mlp_cell", "units": {{n}}, "hidden_units": [{{hidden}}],
+              "activations": ["tanh", "linear"], "eta": 0.15 } } } } ] } }
+        """);
+        var path = Path.Combine(Path.GetTempPath(), $"kp-euler-{Guid.NewGuid():N}.h5");
+        try
+        {
+            LegacyH5Fixture.Write(path, config,
+            [
+                ("rnn", [
+                    new("rnn/euler_mlp_cell/kernel_0:0", [n, hidden], F(k1)), new("rnn/euler_mlp_cell/bias_0:0", [hidden], F(b1)),
+                    new("rnn/euler_mlp_cell/kernel_1:0", [hidden, n], F(k2)), new("rnn/euler_mlp_cell/bias_1:0", [n], F(b2)),
+                ]),
+            ]);
+            Assert.Throws<UnsupportedModelException>(() => KerasModel.Load(path, new KerasModelLoadOptions { CustomCells = new CustomCellRegistry() }));
+            var registry = new CustomCellRegistry();
+            EulerMlpCell.Register(registry);
+            var model = KerasModel.Load(path, new KerasModelLoadOptions { CustomCells = registry, ComputeType = ComputeType.Float64 });
+            var y = model.Predict(System.Numerics.Tensors.Tensor.Create(new double[time], [1, time, 1]))[0].ToArray();
+            var expected = new List<double[]>();
+            Reference(new double[n], [new(k1, n, hidden, b1, Math.Tanh), new(k2, hidden, n, b2, v => v)], eta, time, expected);
+            // tolerance as in CheckRun
+            for (int t = 0; t < time; t++)
+                for (int i = 0; i < n; i++)
+                    CellTestMath.AssertClose(expected[t][i], y[t * n + i], 1e-12 * Math.Max(1, Math.Abs(expected[t][i])), $"step {t} x[{i}]");
         }
         finally
         {

@@ -21,13 +21,13 @@ public class SLstmCellTests
     private static (double[] W, double[] R, double[] B) Weights(Random rng, int n, int u) =>
         (CellTestMath.RandomF32(rng, n * 2 * u, 0.8), CellTestMath.RandomF32(rng, u * 2 * u, 0.8), CellTestMath.RandomF32(rng, 2 * u, 0.5));
 
-    private static CustomCellContext Context(int n, int u, double[] W, double[] R, double[] B, string layer = "rnn") =>
-        new(SLstmCell.KerasClassName, JObject.FromObject(new { units = u, activation = "tanh", recurrent_activation = "sigmoid", name = "slstm_cell" }), n,
-            [
-                new WeightTensor($"{layer}/slstm_cell/kernel:0", [n, 2 * u], W),
-                new WeightTensor($"{layer}/slstm_cell/recurrent_kernel:0", [u, 2 * u], R),
-                new WeightTensor($"{layer}/slstm_cell/bias:0", [2 * u], B),
-            ], layer);
+    private static SLstmCell Cell(int n, int u, double[] W, double[] R, double[] B, string layer = "rnn") =>
+        CellTestMath.Loaded(
+            new CustomCellContext(SLstmCell.KerasClassName, JObject.FromObject(new { units = u, activation = "tanh", recurrent_activation = "sigmoid", name = "slstm_cell" }), n, layer),
+            c => new SLstmCell(c),
+            new WeightTensor($"{layer}/slstm_cell/kernel:0", [n, 2 * u], W),
+            new WeightTensor($"{layer}/slstm_cell/recurrent_kernel:0", [u, 2 * u], R),
+            new WeightTensor($"{layer}/slstm_cell/bias:0", [2 * u], B));
 
     [Theory]
     [InlineData(1, 1, 1, 1, false, false)]
@@ -44,7 +44,7 @@ public class SLstmCellTests
         var c0 = CellTestMath.Random(rng, batch * u, 0.5);
         bool[]? mask = masked ? Enumerable.Range(0, batch * time).Select(i => rng.NextDouble() > 0.35).ToArray() : null;
 
-        var cell = new CustomCellAdapter<double>(new SLstmCell(Context(n, u, W, R, B)), n);
+        var cell = new CustomCellAdapter<double>(Cell(n, u, W, R, B), n);
         var (seq, last, states) = CellTestMath.Run(cell, x, batch, time, [.. h0, .. c0], mask, backwards);
         var (eSeq, eH, eC) = SLstmReference.Run(x, batch, time, n, u, W, R, B, h0, c0, mask, backwards);
 
@@ -61,7 +61,7 @@ public class SLstmCellTests
         const int n = 3, u = 4, time = 8;
         var (W, R, B) = Weights(rng, n, u);
         var x = CellTestMath.RandomF32(rng, time * n, 1.0);
-        var cell = new CustomCellAdapter<float>(new SLstmCell(Context(n, u, W, R, B)), n);
+        var cell = new CustomCellAdapter<float>(Cell(n, u, W, R, B), n);
         var states = new float[2 * u];
         var seq = new float[time * u];
         RnnDriver.Run(cell, x.Select(v => (float)v).ToArray(), 1, time, [], false, false, states, seq, new float[u], new RnnWorkspace<float>());
@@ -119,33 +119,79 @@ public class SLstmCellTests
     }
 
     [Fact]
+    public void Build_DeclaresWeightsInKerasOrder_BeforeAnyValueIsLoaded()
+    {
+        var ctx = new CustomCellContext(SLstmCell.KerasClassName, JObject.FromObject(new { units = 2 }), 3, "rnn");
+        var cell = new SLstmCell(ctx);
+        Assert.Equal([2, 2], cell.StateSizes);
+        Assert.Equal(2, cell.OutputSize);
+        Assert.Equal(["kernel", "recurrent_kernel", "bias"], ctx.Weights.Select(w => w.Name));
+        Assert.Equal([[3, 4], [2, 4], [4]], ctx.Weights.Select(w => w.Shape.ToArray()));
+        Assert.False(ctx.WeightsLoaded);
+        var e = Assert.Throws<MissingWeightsException>(() => ctx.Weights[0].As<double>().ToArray());
+        Assert.Contains("kernel", e.Message);
+        Assert.Contains("rnn", e.Message);
+    }
+
+    [Fact]
     public void MissingWeight_IsTypedAndNamesLayerAndWeight()
     {
-        var ctx = new CustomCellContext(SLstmCell.KerasClassName, JObject.FromObject(new { units = 2 }), 3,
-            [new WeightTensor("rnn/slstm_cell/kernel:0", [3, 4], new double[12])], "rnn");
-        var e = Assert.Throws<MissingWeightsException>(() => new SLstmCell(ctx));
+        var ctx = new CustomCellContext(SLstmCell.KerasClassName, JObject.FromObject(new { units = 2 }), 3, "rnn");
+        _ = new SLstmCell(ctx);
+        var e = Assert.Throws<MissingWeightsException>(() => ctx.LoadWeights([new WeightTensor("rnn/slstm_cell/kernel:0", [3, 4], new double[12])]));
         Assert.Contains("rnn", e.Message);
-        Assert.Contains("recurrent_kernel", e.Message);
+        Assert.Contains("missing: 'recurrent_kernel', 'bias'", e.Message);
     }
 
     [Fact]
     public void WrongKernelShape_IsShapeMismatch()
     {
-        var ctx = new CustomCellContext(SLstmCell.KerasClassName, JObject.FromObject(new { units = 2 }), 3,
+        var ctx = new CustomCellContext(SLstmCell.KerasClassName, JObject.FromObject(new { units = 2 }), 3, "rnn");
+        _ = new SLstmCell(ctx);
+        var e = Assert.Throws<ShapeMismatchException>(() => ctx.LoadWeights(
         [
             new WeightTensor("rnn/slstm_cell/kernel:0", [3, 8], new double[24]),
             new WeightTensor("rnn/slstm_cell/recurrent_kernel:0", [2, 4], new double[8]),
             new WeightTensor("rnn/slstm_cell/bias:0", [4], new double[4]),
-        ], "rnn");
-        var e = Assert.Throws<ShapeMismatchException>(() => new SLstmCell(ctx));
+        ]));
         Assert.Contains("(3, 8)", e.Message);
         Assert.Contains("(3, 4)", e.Message);
+        Assert.False(ctx.WeightsLoaded);
+    }
+
+    [Fact]
+    public void StoredOrderDiffers_NamesDecide_UnnamedArePositional()
+    {
+        double[] W = [.. Enumerable.Range(0, 12).Select(i => i * 0.01)], R = [.. Enumerable.Range(0, 8).Select(i => -i * 0.02)], B = [0.1, 0.2, 0.3, 0.4];
+        // named (legacy weight_names) in another order than declared: matched by name
+        var ctx = new CustomCellContext(SLstmCell.KerasClassName, JObject.FromObject(new { units = 2 }), 3, "rnn");
+        var cell = new SLstmCell(ctx);
+        ctx.LoadWeights([new WeightTensor("rnn/cell/bias:0", [4], B), new WeightTensor("rnn/cell/kernel:0", [3, 4], W), new WeightTensor("rnn/cell/recurrent_kernel:0", [2, 4], R)]);
+        Assert.Equal(W, ctx.Weights[0].As<double>().ToArray());
+        Assert.Equal(R, ctx.Weights[1].As<double>().ToArray());
+        Assert.Equal(B, ctx.Weights[2].As<double>().ToArray());
+        // Keras 3 vars 0, 1, 2: by position, as Keras loads them
+        var ctx3 = new CustomCellContext(SLstmCell.KerasClassName, JObject.FromObject(new { units = 2 }), 3, "rnn", "3.8.0");
+        _ = new SLstmCell(ctx3);
+        ctx3.LoadWeights([new WeightTensor("layers/rnn/cell/vars/0", [3, 4], W), new WeightTensor("layers/rnn/cell/vars/1", [2, 4], R), new WeightTensor("layers/rnn/cell/vars/2", [4], B)]);
+        Assert.Equal(R, ctx3.Weights[1].As<double>().ToArray());
+        // positional with a wrong order fails on the shape, naming the declared weight
+        var bad = new CustomCellContext(SLstmCell.KerasClassName, JObject.FromObject(new { units = 2 }), 3, "rnn");
+        _ = new SLstmCell(bad);
+        var e = Assert.Throws<ShapeMismatchException>(() => bad.LoadWeights([new WeightTensor("vars/0", [2, 4], R), new WeightTensor("vars/1", [3, 4], W), new WeightTensor("vars/2", [4], B)]));
+        Assert.Contains("'kernel'", e.Message);
+        Assert.Contains("by position", e.Message);
+        // one stored weight too many
+        var extra = new CustomCellContext(SLstmCell.KerasClassName, JObject.FromObject(new { units = 2 }), 3, "rnn");
+        _ = new SLstmCell(extra);
+        Assert.Throws<CorruptModelFileException>(() => extra.LoadWeights([new WeightTensor("0", [3, 4], W), new WeightTensor("1", [2, 4], R), new WeightTensor("2", [4], B), new WeightTensor("3", [4], B)]));
+        Assert.NotNull(cell);
     }
 
     [Fact]
     public void MissingUnits_IsCorruptConfig()
     {
-        var ctx = new CustomCellContext(SLstmCell.KerasClassName, new JObject(), 3, [], "rnn");
+        var ctx = new CustomCellContext(SLstmCell.KerasClassName, new JObject(), 3, "rnn");
         var e = Assert.Throws<CorruptModelFileException>(() => new SLstmCell(ctx));
         Assert.Contains("units", e.Message);
     }

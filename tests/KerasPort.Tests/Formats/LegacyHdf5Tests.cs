@@ -178,6 +178,26 @@ public sealed class LegacyHdf5Tests : IDisposable
     }
 
     [Fact]
+    public void ChunkedDeflatedDatasetsLargerThanTheFileRead()
+    {
+        // Keras never compresses, but a file re-saved with h5py compression must still load.
+        var zeros = new float[200_000];
+        zeros[123_456] = 4.5f;
+        var file = new H5File
+        {
+            Attributes = new() { ["layer_names"] = new[] { "e" } },
+            ["e"] = Layer(("e/embeddings:0", new H5Dataset(zeros, chunks: [250, 200], fileDims: [1000, 200],
+                datasetCreation: new PureHDF.VOL.Native.H5DatasetCreation(Filters: [PureHDF.Filters.DeflateFilter.Id])))),
+        };
+        var path = file.Save(_tmp, "deflated.h5");
+        Assert.True(new FileInfo(path).Length < zeros.Length * 4 / 10);
+        var t = Assert.IsType<LegacyWeightSet>(ModelFileReader.Read(path).Weights).ByLayer["e"][0];
+        Assert.Equal([1000, 200], t.Shape);
+        Assert.Equal(4.5, t.Data[123_456]);
+        Assert.Equal(4.5, t.Data.Sum());
+    }
+
+    [Fact]
     public void Float32ValuesConvertExactly()
     {
         float awkward = 0.1f; // not representable; its float64 widening is 0.100000001490116…

@@ -170,13 +170,12 @@ public class StepJacobianTests
         var W = CellTestMath.Random(rng, n * 2 * u, 0.8);
         var R = CellTestMath.Random(rng, u * 2 * u, 0.8);
         var B = CellTestMath.Random(rng, 2 * u, 0.4);
-        var ctx = new CustomCellContext(SLstmCell.KerasClassName, JObject.FromObject(new { units = u }), n,
-        [
+        var ctx = new CustomCellContext(SLstmCell.KerasClassName, JObject.FromObject(new { units = u }), n);
+        var cell = CellTestMath.Loaded(ctx, c => new SLstmCell(c),
             new WeightTensor("rnn/slstm_cell/kernel:0", [n, 2 * u], W),
             new WeightTensor("rnn/slstm_cell/recurrent_kernel:0", [u, 2 * u], R),
-            new WeightTensor("rnn/slstm_cell/bias:0", [2 * u], B),
-        ]);
-        var jac = CellJacobian<double>.ForCustomCell(new SLstmCell(ctx), n);
+            new WeightTensor("rnn/slstm_cell/bias:0", [2 * u], B));
+        var jac = CellJacobian<double>.ForCustomCell(cell, n);
         StepFunction direct = (s, x) =>
         {
             var (h, c) = SLstmReference.Step(x, s[..u], s[u..], W, R, B, n, u);

@@ -126,3 +126,32 @@ public class GraphTests
         Assert.Contains("Non-trainable params: 8", m.Summary());
     }
 }
+
+public class Conv1DWeightsTests
+{
+    [Fact]
+    public void Keras1_theano_conv1d_kernel_is_reshaped_and_flipped()
+    {
+        const string cfg = """
+        {"class_name": "Sequential", "config": [
+          {"class_name": "Convolution1D", "config": {"name": "c", "nb_filter": 2, "filter_length": 3, "border_mode": "same", "subsample_length": 1,
+            "activation": "relu", "bias": true, "batch_input_shape": [null, 8, 4]}}]}
+        """;
+        // Keras 1 layout (filter_length, 1, input_dim, nb_filter): value = t*100 + c*10 + f.
+        var data = new double[3 * 4 * 2];
+        for (int t = 0; t < 3; t++)
+            for (int c = 0; c < 4; c++)
+                for (int f = 0; f < 2; f++)
+                    data[(t * 4 + c) * 2 + f] = t * 100 + c * 10 + f;
+        var m = ModelTestKit.Load(cfg, "1.2.2", ModelTestKit.Legacy(("c", [new WeightTensor("c_W", [3, 1, 4, 2], data), ModelTestKit.Seq("c_b", [2])])), backend: "theano");
+        var conv = Assert.IsType<KerasPort.Model.Layers.Conv1DLayer>(m.Layers[0]);
+        Assert.Equal(new[] { 3, 4, 2 }, conv.Kernel!.Shape);
+        // Theano kernels are flipped along the window axis: TF kernel[t] = stored[2 - t].
+        for (int t = 0; t < 3; t++)
+            for (int c = 0; c < 4; c++)
+                for (int f = 0; f < 2; f++)
+                    Assert.Equal((2 - t) * 100 + c * 10 + f, conv.Kernel.Data[(t * 4 + c) * 2 + f]);
+        Assert.Equal(new int?[] { null, 8, 2 }, conv.OutputShapes[0]);
+        Assert.Equal(3 * 4 * 2 + 2, m.TotalParameters);
+    }
+}

@@ -141,4 +141,27 @@ public class Keras3ModelTests
         Assert.Equal(KerasGeneration.Keras2, KerasGenerationDetector.Detect("2.15.0", null));
         Assert.Equal(KerasGeneration.Keras1, KerasGenerationDetector.Detect("1.2.2", null));
     }
+
+    [Fact]
+    public void Nested_sequential_v3_weights_sit_under_layers_auto_layers()
+    {
+        var cfg = $$$"""
+        {"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "outer", "layers": [
+          {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 3], "dtype": "float32", "name": "x"}, "registered_name": null, "name": "x", "inbound_nodes": []},
+          {"module": "keras", "class_name": "Sequential", "config": {"name": "inner", "layers": [
+              {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 3], "dtype": "float32", "name": "inner_in"}, "registered_name": null},
+              {"module": "keras.layers", "class_name": "Dense", "config": {"name": "d1", "units": 2}, "registered_name": null}]},
+           "registered_name": null, "name": "inner",
+           "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config": {"shape": [null, 3], "dtype": "float32", "keras_history": ["x", 0, 0]}}], "kwargs": {}}]},
+          {"module": "keras.layers", "class_name": "Dense", "config": {"name": "d2", "units": 1}, "registered_name": null, "name": "d2",
+           "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config": {"shape": [null, 2], "dtype": "float32", "keras_history": ["inner", 0, 0]}}], "kwargs": {}}]}],
+          "input_layers": [["x", 0, 0]], "output_layers": [["d2", 0, 0]]}, "registered_name": "Functional"}
+        """;
+        var set = V3(G("input_layer", G("vars")), G("sequential", G("layers", G("dense", Seq("0", [3, 2], 40), Seq("1", [2]))), G("vars")),
+            G("dense", Seq("0", [2, 1]), Seq("1", [1])));
+        var m = Load(cfg, "3.8.0", set);
+        Assert.Equal(40, ((DenseLayer)m.GetLayer("inner/d1")).Kernel!.Data[0]);
+        Assert.Equal((3 * 2 + 2) + (2 + 1), m.TotalParameters);
+        Assert.Equal(["x", "inner/d1", "d2"], m.Graph.Calls.Select(c => c.Path));
+    }
 }

@@ -100,6 +100,10 @@ public class ActivationLayerOpsTests
             ActivationLayerOps.PReLU("prelu", x, [2, 3, 2], alpha, ReadOnlySpan<int>.Empty, y);
             H.Exact([-1, -2, 2, -8, -15, 3, 4, -8, -15, -24, 1, 1], y);
 
+            // shared_axes [2]: alpha shape (3, 1), one slope per step i shared by both features.
+            ActivationLayerOps.PReLU("prelu", x, [2, 3, 2], H.A<T>(0.5, 2, 4), [2], y);
+            H.Exact([-0.5, -0.5, 2, -4, -12, 3, /* b1 */ 4, -2, -10, -12, 1, 1], y);
+
             var ex = Assert.Throws<ShapeMismatchException>(() => ActivationLayerOps.PReLU("prelu_2", x, [2, 3, 2], H.A<T>(1, 2, 3), [1], y));
             Assert.Contains("prelu_2", ex.Message);
         }

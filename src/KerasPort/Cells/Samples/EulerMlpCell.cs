@@ -9,6 +9,14 @@ namespace KerasPort.Cells.Samples;
 /// (weights as Keras stores them: kernel (in, out), bias (out)). One state x of width n = the MLP's input and output
 /// width; the output is x′; inputs are ignored (the system is autonomous).
 /// </summary>
+/// <remarks>
+/// Three ways to make one: from Dense weights in hand (<see cref="EulerMlpCell(IReadOnlyList{DenseLayer}, double)"/>), from a
+/// Keras MLP model loaded with <see cref="KerasModel.Load(string, KerasModelLoadOptions?)"/> (<see cref="FromDenseModel"/>), or
+/// from a model file holding <c>RNN(cell=EulerMLPCell(...))</c> once <see cref="Register"/> was called. In that file the
+/// cell's config has <c>units</c> (n), <c>hidden_units</c> (list, default empty), <c>activations</c> (one per Dense layer;
+/// default tanh for hidden layers, linear for the last), <c>use_bias</c> (default true) and <c>eta</c>; its weights are
+/// <c>kernel_0</c>, <c>bias_0</c>, <c>kernel_1</c>, <c>bias_1</c>, … in that order.
+/// </remarks>
 public sealed class EulerMlpCell : CustomCell
 {
     /// <summary>The Keras class name this sample registers under.</summary>
@@ -29,6 +37,7 @@ public sealed class EulerMlpCell : CustomCell
 
     /// <summary>An Euler cell around the given Dense layers with step size <paramref name="eta"/>.</summary>
     /// <exception cref="ShapeMismatchException">The layers do not chain, or the MLP does not map ℝⁿ to ℝⁿ.</exception>
+    /// <exception cref="UnsupportedModelException">A layer's activation cannot run in the cell.</exception>
     public EulerMlpCell(IReadOnlyList<DenseLayer> layers, double eta)
     {
         ArgumentNullException.ThrowIfNull(layers);
@@ -49,11 +58,9 @@ public sealed class EulerMlpCell : CustomCell
             _widths[i + 1] = kernel.Shape[1];
             if (bias is not null && (bias.Shape.Length != 1 || bias.Shape[0] != kernel.Shape[1]))
                 throw new ShapeMismatchException($"{KerasClassName}: Dense layer {i} bias '{bias.Name}' has shape {bias.ShapeText}, expected ({kernel.Shape[1]},)");
-            if (!activation.IsElementwise || activation.Kind == ActivationKind.Gelu)
-                throw new UnsupportedModelException(KerasClassName, [new UnsupportedFeature("Dense", kernel.Name, "activation", $"{activation.Kind} is not supported in {KerasClassName}")]);
             _kernels[i] = new CellWeight(kernel);
             _biases[i] = bias is null ? null : new CellWeight(bias);
-            _activations[i] = activation;
+            _activations[i] = CheckActivation(activation, kernel.Name);
         }
         if (_widths[^1] != _widths[0])
             throw new ShapeMismatchException($"{KerasClassName}: the MLP maps {_widths[0]} features to {_widths[^1]}; an Euler step needs the same width in and out");
@@ -62,38 +69,78 @@ public sealed class EulerMlpCell : CustomCell
     }
 
     /// <summary>
-    /// Builds the cell from a Keras config (<c>eta</c>, and <c>activations</c>: one name per Dense layer, default tanh for
-    /// hidden layers and linear for the last) and weights stored as kernel, bias pairs in layer order.
+    /// Constructs the cell from its Keras config (see the remarks) and declares its Dense weights, which the model loader
+    /// then fills from the file.
     /// </summary>
-    public EulerMlpCell(CustomCellContext context) : this(LayersFrom(context), context.GetDouble("eta"))
+    /// <exception cref="KerasPortException">A config entry is missing or invalid.</exception>
+    public EulerMlpCell(CustomCellContext context)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        string where = $"layer '{context.LayerName}' ({context.ClassName})";
+        int n = context.GetInt("units");
+        var hidden = context.GetIntList("hidden_units", []);
+        if (n <= 0 || hidden.Any(h => h <= 0))
+            throw new CorruptModelFileException($"{where}: units and hidden_units must be positive, found units={n}, hidden_units=[{string.Join(", ", hidden)}]");
+        Eta = context.GetDouble("eta");
+        _widths = [n, .. hidden, n];
+        int count = hidden.Length + 1;
+        var names = context.Config["activations"];
+        if (names is not null && names.Type != Newtonsoft.Json.Linq.JTokenType.Null && (names is not Newtonsoft.Json.Linq.JArray list || list.Count != count))
+            throw new CorruptModelFileException($"{where}: 'activations' must list one activation per Dense layer ({count}), found {names.ToString(Newtonsoft.Json.Formatting.None)}");
+        bool useBias = context.GetBool("use_bias", true);
+        _kernels = new CellWeight[count];
+        _biases = new CellWeight?[count];
+        _activations = new Activation[count];
+        for (int i = 0; i < count; i++)
+        {
+            var token = names is Newtonsoft.Json.Linq.JArray a ? a[i] : null;
+            _activations[i] = CheckActivation(context.ParseActivation(token, i == count - 1 ? "linear" : "tanh", $"activations[{i}]"), where);
+            _kernels[i] = context.AddWeight($"kernel_{i}", [_widths[i], _widths[i + 1]]);
+            _biases[i] = useBias ? context.AddWeight($"bias_{i}", [_widths[i + 1]]) : null;
+        }
+        _stateSizes = [n];
+        _maxWidth = _widths.Max();
+    }
+
+    /// <summary>
+    /// An Euler cell around the Dense layers of a loaded Keras MLP (a Sequential or chain of <c>Dense</c> layers; input,
+    /// dropout-like and other inference-identity layers are skipped).
+    /// </summary>
+    /// <exception cref="InvalidModelArgumentException">The model has no weights or holds a layer other than Dense.</exception>
+    /// <exception cref="ShapeMismatchException">The MLP does not map ℝⁿ to ℝⁿ.</exception>
+    public static EulerMlpCell FromDenseModel(KerasModel mlp, double eta)
+    {
+        ArgumentNullException.ThrowIfNull(mlp);
+        if (!mlp.HasWeights) throw new InvalidModelArgumentException($"{mlp.SourcePath}: the model has no weights; an Euler cell needs the MLP's trained weights");
+        var layers = new List<DenseLayer>();
+        foreach (var layer in mlp.Layers)
+        {
+            switch (layer)
+            {
+                case Model.Layers.InputLayerSpec:
+                    continue;
+                case Model.Layers.DenseLayer d:
+                    layers.Add(new DenseLayer(d.Kernel!, d.Bias, d.Activation));
+                    continue;
+                case { IsIdentityAtInference: true }:
+                    continue;
+                default:
+                    throw new InvalidModelArgumentException(
+                        $"{mlp.SourcePath}: layer '{layer.Name}' ({layer.StoredClassName}) is not Dense; {KerasClassName} wraps a chain of Dense layers");
+            }
+        }
+        return new EulerMlpCell(layers, eta);
     }
 
     /// <summary>Registers <see cref="KerasClassName"/> in <paramref name="registry"/> (the global one when null).</summary>
     public static void Register(CustomCellRegistry? registry = null) =>
         (registry ?? CustomCellRegistry.Global).Register(KerasClassName, context => new EulerMlpCell(context));
 
-    private static List<DenseLayer> LayersFrom(CustomCellContext context)
+    private static Activation CheckActivation(Activation activation, string where)
     {
-        var kernels = new List<(WeightTensor Kernel, WeightTensor? Bias)>();
-        foreach (var w in context.Weights)
-        {
-            if (w.Tensor.Shape.Length == 2) kernels.Add((w.Tensor, null));
-            else if (w.Tensor.Shape.Length == 1 && kernels.Count > 0 && kernels[^1].Bias is null) kernels[^1] = (kernels[^1].Kernel, w.Tensor);
-            else throw new ShapeMismatchException($"layer '{context.LayerName}' ({context.ClassName}): weight '{w.Tensor.Name}' with shape {w.Tensor.ShapeText} is neither a kernel nor the bias following one");
-        }
-        var names = context.Config["activations"] as Newtonsoft.Json.Linq.JArray;
-        if (names is not null && names.Count != kernels.Count)
-            throw new CorruptModelFileException($"layer '{context.LayerName}' ({context.ClassName}): {names.Count} activations for {kernels.Count} Dense layers");
-        var layers = new List<DenseLayer>();
-        for (int i = 0; i < kernels.Count; i++)
-        {
-            string name = names?[i]?.Type == Newtonsoft.Json.Linq.JTokenType.String ? (string)names[i]! : i == kernels.Count - 1 ? "linear" : "tanh";
-            var activation = CellActivations.FromName(name, context.KerasVersion?.StartsWith('3') == true)
-                ?? throw new UnsupportedModelException(context.LayerName, [new UnsupportedFeature(context.ClassName, context.LayerName, "activations", $"activation '{name}' is not supported")]);
-            layers.Add(new DenseLayer(kernels[i].Kernel, kernels[i].Bias, activation));
-        }
-        return layers;
+        if (!activation.IsElementwise || activation.Kind == ActivationKind.Gelu)
+            throw new UnsupportedModelException(KerasClassName, [new UnsupportedFeature("Dense", where, "activation", $"{activation.Kind} is not supported in {KerasClassName}")]);
+        return activation;
     }
 
     /// <summary>The Euler step size η.</summary>

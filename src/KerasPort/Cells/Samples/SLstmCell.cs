@@ -21,8 +21,8 @@ public sealed class SLstmCell : CustomCell
     private readonly CellWeight? _bias;
     private readonly int[] _stateSizes;
 
-    /// <summary>Builds the cell from its Keras config and weights.</summary>
-    /// <exception cref="KerasPortException">A config entry or weight is missing or has the wrong shape.</exception>
+    /// <summary>Constructs the cell from its Keras config and builds it for <see cref="CustomCellContext.InputSize"/> features (declaring its weights).</summary>
+    /// <exception cref="KerasPortException">A config entry is missing or invalid.</exception>
     public SLstmCell(CustomCellContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -31,9 +31,10 @@ public sealed class SLstmCell : CustomCell
         InputSize = context.InputSize;
         Activation = context.GetActivation("activation", "tanh");
         RecurrentActivation = context.GetActivation("recurrent_activation", "sigmoid");
-        _kernel = context.Weight("kernel", InputSize, 2 * Units);
-        _recurrentKernel = context.Weight("recurrent_kernel", Units, 2 * Units);
-        _bias = context.GetBool("use_bias", true) ? context.Weight("bias", 2 * Units) : null;
+        // build(): the weights in the order the Python cell adds them; values arrive when the model's weights are loaded
+        _kernel = context.AddWeight("kernel", [InputSize, 2 * Units]);
+        _recurrentKernel = context.AddWeight("recurrent_kernel", [Units, 2 * Units]);
+        _bias = context.GetBool("use_bias", true) ? context.AddWeight("bias", [2 * Units]) : null;
         _stateSizes = [Units, Units];
     }
 

@@ -87,7 +87,7 @@ public sealed class CellJacobian<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <param name="mask">batch × time, true = keep; empty for none.</param>
     /// <param name="goBackwards">Process the steps from last to first (step s reads time index time − 1 − s).</param>
     /// <param name="zeroOutputForMask">Masked steps output zeros instead of the previous output.</param>
-    /// <param name="inputJacobians">Also record ∂s′/∂x per step.</param>
+    /// <param name="inputJacobians">Also record ∂s′/∂x and ∂y/∂x per step (needed for <see cref="JacobianTrajectory{T}.OutputWrtInputs"/>).</param>
     /// <exception cref="InvalidModelArgumentException">A span has the wrong length or a size is not positive.</exception>
     public JacobianTrajectory<T> Trajectory(int batch, int time, ReadOnlySpan<T> inputs, ReadOnlySpan<T> initialStates,
         ReadOnlySpan<bool> mask = default, bool goBackwards = false, bool zeroOutputForMask = false, bool inputJacobians = true)
@@ -112,7 +112,8 @@ public sealed class CellJacobian<T> where T : unmanaged, IFloatingPointIeee754<T
             var js = result.StateJacobians.AsSpan(s * batch * S * S, batch * S * S);
             var jx = inputJacobians ? result.InputJacobians.AsSpan(s * batch * S * I, batch * S * I) : default;
             var jy = result.OutputJacobians.AsSpan(s * batch * O * S, batch * O * S);
-            _engine.Step(batch, x, prev, next, output, js, jx, jy, default);
+            var jyx = inputJacobians ? result.OutputInputJacobians.AsSpan(s * batch * O * I, batch * O * I) : default;
+            _engine.Step(batch, x, prev, next, output, js, jx, jy, jyx);
             if (mask.IsEmpty) continue;
             for (int b = 0; b < batch; b++)
             {
@@ -125,7 +126,11 @@ public sealed class CellJacobian<T> where T : unmanaged, IFloatingPointIeee754<T
                 var jsRow = js.Slice(b * S * S, S * S);
                 jsRow.Clear();
                 for (int i = 0; i < S; i++) jsRow[i * S + i] = T.One;
-                if (inputJacobians) jx.Slice(b * S * I, S * I).Clear();
+                if (inputJacobians)
+                {
+                    jx.Slice(b * S * I, S * I).Clear();
+                    jyx.Slice(b * O * I, O * I).Clear();
+                }
                 jy.Slice(b * O * S, O * S).Clear();
             }
         }

@@ -4,9 +4,14 @@ namespace KerasPort.Compute.Jacobians;
 
 /// <summary>
 /// The states, outputs and per-step Jacobians recorded by <see cref="CellJacobian{T}.Trajectory"/>, with the chain rule
-/// through them: ∂y_step/∂s₀ and ∂s_step/∂s₀ (what TensorFlow's RNN layer cannot give). Steps are in processed order
-/// (with go_backwards, step s read time index time − 1 − s; see <see cref="InputTimeIndex"/>). Matrices are row-major.
+/// through them: ∂y_step/∂s₀, ∂s_step/∂s₀ and ∂y_step/∂x_k (what TensorFlow's RNN layer cannot give directly). Steps are
+/// in processed order (with go_backwards, step s read time index time − 1 − s; see <see cref="InputTimeIndex"/>), which is
+/// also the order of the RNN layer's output sequence. Matrices are row-major.
 /// </summary>
+/// <remarks>
+/// Lyapunov exponents, for instance, come from <see cref="StateJacobian"/>: multiply a frame by each step's Jacobian,
+/// re-orthonormalize (QR), and average the logarithms of the diagonal of R over the steps.
+/// </remarks>
 /// <typeparam name="T">The number type.</typeparam>
 public sealed class JacobianTrajectory<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -28,6 +33,7 @@ public sealed class JacobianTrajectory<T> where T : unmanaged, IFloatingPointIee
         StateJacobians = new T[steps * batch * stateSize * stateSize];
         InputJacobians = inputJacobians ? new T[steps * batch * stateSize * inputSize] : [];
         OutputJacobians = new T[steps * batch * outputSize * stateSize];
+        OutputInputJacobians = inputJacobians ? new T[steps * batch * outputSize * inputSize] : [];
         MaskedArray = new bool[steps * batch];
     }
 
@@ -36,6 +42,7 @@ public sealed class JacobianTrajectory<T> where T : unmanaged, IFloatingPointIee
     internal T[] StateJacobians { get; }
     internal T[] InputJacobians { get; }
     internal T[] OutputJacobians { get; }
+    internal T[] OutputInputJacobians { get; }
     internal bool[] MaskedArray { get; }
 
     /// <summary>Number of sequences.</summary>
@@ -89,6 +96,48 @@ public sealed class JacobianTrajectory<T> where T : unmanaged, IFloatingPointIee
     /// <summary>∂y/∂s_before of one step (O × S), the local output Jacobian; zero on masked steps (whose output does not depend on that state).</summary>
     public ReadOnlySpan<T> OutputJacobian(int step, int row) =>
         OutputJacobians.AsSpan((CheckStep(step) * Batch + CheckRow(row)) * OutputSize * StateSize, OutputSize * StateSize);
+
+    /// <summary>∂y/∂x of one step (O × I), the output's direct dependence on that step's input; zero on masked steps.</summary>
+    /// <exception cref="InvalidOperationException">The trajectory was recorded without input Jacobians.</exception>
+    public ReadOnlySpan<T> OutputInputJacobian(int step, int row)
+    {
+        if (!HasInputJacobians) throw new InvalidOperationException("the trajectory was recorded with inputJacobians: false");
+        return OutputInputJacobians.AsSpan((CheckStep(step) * Batch + CheckRow(row)) * OutputSize * InputSize, OutputSize * InputSize);
+    }
+
+    /// <summary>
+    /// ∂y(step)/∂x(k) for every processed step k of one row: Steps × O × I, block k being the derivative with respect to the
+    /// input read at step k (time index <see cref="InputTimeIndex"/>(k)); blocks after <paramref name="step"/> are zero.
+    /// Computed backwards in one pass (reverse accumulation through the recorded Jacobians, masks included).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The trajectory was recorded without input Jacobians.</exception>
+    public T[] OutputWrtInputs(int step, int row)
+    {
+        if (!HasInputJacobians) throw new InvalidOperationException("the trajectory was recorded with inputJacobians: false");
+        CheckStep(step);
+        CheckRow(row);
+        int S = StateSize, O = OutputSize, I = InputSize;
+        var result = new T[Steps * O * I];
+        // A masked step emits the output of the last unmasked step before it (or zeros: at the start, or with zero_output_for_mask).
+        int e = step;
+        while (e >= 0 && MaskedArray[e * Batch + row])
+        {
+            if (ZeroOutputForMask) return result;
+            e--;
+        }
+        if (e < 0) return result;
+        OutputInputJacobian(e, row).CopyTo(result.AsSpan(e * O * I, O * I));
+        var v = OutputJacobian(e, row).ToArray(); // ∂y/∂s_before(e), O × S
+        var tmp = new T[O * S];
+        for (int k = e - 1; k >= 0; k--)
+        {
+            // v = ∂y/∂s_after(k); masked steps carry identity / zero Jacobians, so they need no special case here
+            MatMul(v, InputJacobian(k, row), result.AsSpan(k * O * I, O * I), O, S, I);
+            MatMul(v, StateJacobian(k, row), tmp, O, S, S);
+            (v, tmp) = (tmp, v);
+        }
+        return result;
+    }
 
     /// <summary>∂s_after(step)/∂s₀ (S × S): the product of the state Jacobians of steps 0..step.</summary>
     public T[] StateWrtInitialState(int step, int row)

@@ -59,11 +59,15 @@ internal static class OpShapes
         return (int)p;
     }
 
-    /// <summary>Throws unless <paramref name="actual"/> == <paramref name="expected"/> elements.</summary>
-    public static void RequireLength(string layer, string tensor, int actual, long expected, string shapeText)
+    /// <summary>
+    /// Throws unless <paramref name="actual"/> == <paramref name="expected"/> elements. The shape text is an interpolated
+    /// string formatted only on failure, so checks on hot paths allocate nothing.
+    /// </summary>
+    public static void RequireLength(string layer, string tensor, int actual, long expected,
+        [System.Runtime.CompilerServices.InterpolatedStringHandlerArgument("actual", "expected")] ref FailureText shapeText)
     {
         if (actual != expected)
-            throw new ShapeMismatchException($"Layer '{layer}': {tensor} should have {expected} elements {shapeText} but has {actual}.");
+            throw new ShapeMismatchException($"Layer '{layer}': {tensor} should have {expected} elements {shapeText.ToStringAndClear()} but has {actual}.");
     }
 
     /// <summary>Throws unless the dimension is at least 1.</summary>
@@ -170,4 +174,26 @@ internal ref struct StridedCursor
 
     /// <summary>Returns to the first position at the original start offset.</summary>
     public void Reset() => Reset(_start);
+}
+
+/// <summary>An interpolated string that is only formatted when a length check fails.</summary>
+[System.Runtime.CompilerServices.InterpolatedStringHandler]
+internal ref struct FailureText
+{
+    private System.Runtime.CompilerServices.DefaultInterpolatedStringHandler _inner;
+    private readonly bool _active;
+
+    public FailureText(int literalLength, int formattedCount, int actual, long expected, out bool shouldAppend)
+    {
+        _active = shouldAppend = actual != expected;
+        _inner = _active ? new System.Runtime.CompilerServices.DefaultInterpolatedStringHandler(literalLength, formattedCount) : default;
+    }
+
+    public void AppendLiteral(string value) => _inner.AppendLiteral(value);
+
+    public void AppendFormatted<TValue>(TValue value) => _inner.AppendFormatted(value);
+
+    public void AppendFormatted<TValue>(TValue value, string? format) => _inner.AppendFormatted(value, format);
+
+    public string ToStringAndClear() => _active ? _inner.ToStringAndClear() : "";
 }

@@ -81,11 +81,11 @@ internal static class ConvolutionOps
         int outLen = OutputLength(layer, length, kernelSize, strides, padding, dilationRate);
         int cg = channels / groups, fg = filters / groups;
         OpShapes.RequireLength(layer, "input", input.Length, (long)batch * length * channels,
-            dataFormat == DataFormat.ChannelsLast ? $"(shape ({batch}, {length}, {channels}))" : $"(shape ({batch}, {channels}, {length}))");
+            $"(shape {(dataFormat == DataFormat.ChannelsLast ? $"({batch}, {length}, {channels})" : $"({batch}, {channels}, {length})")})");
         OpShapes.RequireLength(layer, "kernel", kernel.Length, (long)kernelSize * cg * filters, $"(shape ({kernelSize}, {cg}, {filters}))");
         if (!bias.IsEmpty) OpShapes.RequireLength(layer, "bias", bias.Length, filters, $"(shape ({filters},))");
         OpShapes.RequireLength(layer, "output", output.Length, (long)batch * outLen * filters,
-            dataFormat == DataFormat.ChannelsLast ? $"(shape ({batch}, {outLen}, {filters}))" : $"(shape ({batch}, {filters}, {outLen}))");
+            $"(shape {(dataFormat == DataFormat.ChannelsLast ? $"({batch}, {outLen}, {filters})" : $"({batch}, {filters}, {outLen})")})");
         int pad = PadBefore(length, kernelSize, strides, padding, dilationRate, outLen);
 
         if (dataFormat == DataFormat.ChannelsLast)

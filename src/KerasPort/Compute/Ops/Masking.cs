@@ -23,8 +23,8 @@ internal static class MaskingOps
         if (input.Length % features != 0)
             throw new ShapeMismatchException($"Layer '{layer}': input has {input.Length} elements, not a multiple of the feature size {features}.");
         int rows = input.Length / features;
-        OpShapes.RequireLength(layer, "output", output.Length, input.Length, "(same shape as the input)");
-        OpShapes.RequireLength(layer, "mask", mask.Length, rows, "(one per timestep)");
+        OpShapes.RequireLength(layer, "output", output.Length, input.Length, $"(same shape as the input)");
+        OpShapes.RequireLength(layer, "mask", mask.Length, rows, $"(one per timestep)");
         T mv = T.CreateTruncating(maskValue);
         for (int r = 0; r < rows; r++)
         {

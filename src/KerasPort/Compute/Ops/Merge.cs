@@ -67,14 +67,23 @@ internal static class MergeOps
     {
         if (inputs.Length != shapes.Length)
             throw new InvalidModelArgumentException($"Layer '{layer}': {inputs.Length} inputs but {shapes.Length} shapes.");
-        var outShape = ConcatenateOutputShape(layer, shapes, axis);
-        int a = OpShapes.NormalizeAxis(layer, axis, outShape.Length);
+        int rank = shapes[0].Length;
+        int a = OpShapes.NormalizeAxis(layer, axis, rank);
+        int axisTotal = 0;
+        for (int i = 0; i < shapes.Length; i++)
+        {
+            // validates the shapes (allocating only when they do not fit)
+            if (shapes[i].Length != rank) ConcatenateOutputShape(layer, shapes, axis);
+            for (int d = 0; d < rank; d++)
+                if (d != a && shapes[i][d] != shapes[0][d]) ConcatenateOutputShape(layer, shapes, axis);
+            axisTotal += shapes[i][a];
+        }
         for (int i = 0; i < inputs.Length; i++)
-            OpShapes.RequireLength(layer, $"input {i}", inputs[i].Length, OpShapes.Product(layer, $"input {i}", shapes[i]), $"(shape {OpShapes.Format(shapes[i])})");
-        OpShapes.RequireLength(layer, "output", output.Length, OpShapes.Product(layer, "output", outShape), $"(shape {OpShapes.Format(outShape)})");
+            OpShapes.RequireLength(layer, "input", inputs[i].Length, OpShapes.Product(layer, "input", shapes[i]), $"(input {i}, shape {OpShapes.Format(shapes[i])})");
         int outer = 1, inner = 1;
-        for (int d = 0; d < a; d++) outer *= outShape[d];
-        for (int d = a + 1; d < outShape.Length; d++) inner *= outShape[d];
+        for (int d = 0; d < a; d++) outer *= shapes[0][d];
+        for (int d = a + 1; d < rank; d++) inner *= shapes[0][d];
+        OpShapes.RequireLength(layer, "output", output.Length, (long)outer * axisTotal * inner, $"(the concatenation of the inputs along axis {axis})");
         int p = 0;
         for (int o = 0; o < outer; o++)
         {
@@ -147,7 +156,7 @@ internal static class MergeOps
         var outShape = ElementwiseOutputShape(layer, op, shapes);
         int total = OpShapes.Product(layer, "output", outShape);
         for (int i = 0; i < inputs.Length; i++)
-            OpShapes.RequireLength(layer, $"input {i}", inputs[i].Length, OpShapes.Product(layer, $"input {i}", shapes[i]), $"(shape {OpShapes.Format(shapes[i])})");
+            OpShapes.RequireLength(layer, "input", inputs[i].Length, OpShapes.Product(layer, "input", shapes[i]), $"(input {i}, shape {OpShapes.Format(shapes[i])})");
         OpShapes.RequireLength(layer, "output", output.Length, total, $"(shape {OpShapes.Format(outShape)})");
 
         int rank = outShape.Length;

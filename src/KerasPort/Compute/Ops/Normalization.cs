@@ -106,11 +106,10 @@ internal static class NormalizationOps
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (outer, n, inner) = SplitAtAxis(layer, input.Length, shape, axis, output.Length);
-        string text = $"(input axis {axis} has size {n})";
-        OpShapes.RequireLength(layer, "moving_mean", movingMean.Length, n, text);
-        OpShapes.RequireLength(layer, "moving_variance", movingVariance.Length, n, text);
-        if (!gamma.IsEmpty) OpShapes.RequireLength(layer, "gamma", gamma.Length, n, text);
-        if (!beta.IsEmpty) OpShapes.RequireLength(layer, "beta", beta.Length, n, text);
+        OpShapes.RequireLength(layer, "moving_mean", movingMean.Length, n, $"(input axis {axis} has size {n})");
+        OpShapes.RequireLength(layer, "moving_variance", movingVariance.Length, n, $"(input axis {axis} has size {n})");
+        if (!gamma.IsEmpty) OpShapes.RequireLength(layer, "gamma", gamma.Length, n, $"(input axis {axis} has size {n})");
+        if (!beta.IsEmpty) OpShapes.RequireLength(layer, "beta", beta.Length, n, $"(input axis {axis} has size {n})");
         T eps = T.CreateTruncating(epsilon);
         int p = 0;
         for (int o = 0; o < outer; o++)
@@ -187,9 +186,8 @@ internal static class NormalizationOps
         int outer = 1, n = 1;
         for (int i = 0; i < nk; i++) outer *= keptShape[i];
         for (int i = 0; i < nr; i++) n *= redShape[i];
-        string paramText = $"(the normalized axes hold {n} values)";
-        if (!gamma.IsEmpty) OpShapes.RequireLength(layer, "gamma", gamma.Length, n, paramText);
-        if (!beta.IsEmpty) OpShapes.RequireLength(layer, "beta", beta.Length, n, paramText);
+        if (!gamma.IsEmpty) OpShapes.RequireLength(layer, "gamma", gamma.Length, n, $"(the normalized axes hold {n} values)");
+        if (!beta.IsEmpty) OpShapes.RequireLength(layer, "beta", beta.Length, n, $"(the normalized axes hold {n} values)");
         if (rmsScaling && gamma.IsEmpty)
             throw new MissingWeightsException($"Layer '{layer}': rms_scaling=True needs the gamma weight.");
         if (total == 0) return;

@@ -63,9 +63,9 @@ internal static class PoolingOps
         int outLen = OutputLength(layer, length, poolSize, strides, padding);
         bool last = dataFormat == DataFormat.ChannelsLast;
         OpShapes.RequireLength(layer, "input", input.Length, (long)batch * length * channels,
-            last ? $"(shape ({batch}, {length}, {channels}))" : $"(shape ({batch}, {channels}, {length}))");
+            $"(shape {(last ? $"({batch}, {length}, {channels})" : $"({batch}, {channels}, {length})")})");
         OpShapes.RequireLength(layer, "output", output.Length, (long)batch * outLen * channels,
-            last ? $"(shape ({batch}, {outLen}, {channels}))" : $"(shape ({batch}, {channels}, {outLen}))");
+            $"(shape {(last ? $"({batch}, {outLen}, {channels})" : $"({batch}, {channels}, {outLen})")})");
         int pad = padding == Padding.Same ? (int)(Math.Max((long)(outLen - 1) * strides + poolSize - length, 0) / 2) : 0;
 
         // Element (b, t, c) lives at b*bs + t*ts + c*cs in both layouts.
@@ -186,7 +186,7 @@ internal static class PoolingOps
         OpShapes.RequirePositive(layer, "channels", channels);
         bool last = dataFormat == DataFormat.ChannelsLast;
         OpShapes.RequireLength(layer, "input", inputLength, (long)batch * steps * channels,
-            last ? $"(shape ({batch}, {steps}, {channels}))" : $"(shape ({batch}, {channels}, {steps}))");
+            $"(shape {(last ? $"({batch}, {steps}, {channels})" : $"({batch}, {channels}, {steps})")})");
         OpShapes.RequireLength(layer, "output", outputLength, (long)batch * channels, $"(shape ({batch}, {channels}))");
         if (!mask.IsEmpty) OpShapes.RequireLength(layer, "mask", mask.Length, (long)batch * steps, $"(shape ({batch}, {steps}))");
     }

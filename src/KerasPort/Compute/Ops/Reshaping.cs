@@ -83,7 +83,7 @@ internal static class ReshapingOps
     {
         int total = OpShapes.Product(layer, "input", shape);
         OpShapes.RequireLength(layer, "input", input.Length, total, $"(shape {OpShapes.Format(shape)})");
-        OpShapes.RequireLength(layer, "output", output.Length, total, "(as many as the input)");
+        OpShapes.RequireLength(layer, "output", output.Length, total, $"(as many as the input)");
         if (dataFormat == DataFormat.ChannelsLast || shape.Length <= 2)
         {
             input.CopyTo(output);
@@ -140,7 +140,7 @@ internal static class ReshapingOps
         int rank = shape.Length;
         int total = OpShapes.Product(layer, "input", shape);
         OpShapes.RequireLength(layer, "input", input.Length, total, $"(shape {OpShapes.Format(shape)})");
-        OpShapes.RequireLength(layer, "output", output.Length, total, "(as many as the input)");
+        OpShapes.RequireLength(layer, "output", output.Length, total, $"(as many as the input)");
         if (perm.Length != rank)
             throw new InvalidModelArgumentException($"Layer '{layer}': permutation {OpShapes.Format(perm)} does not fit a tensor of rank {rank}.");
         Span<bool> seen = stackalloc bool[rank];

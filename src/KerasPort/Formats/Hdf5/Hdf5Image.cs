@@ -201,7 +201,11 @@ internal sealed class Hdf5Image : IDisposable
                 count = checked(count * shape[i]);
             }
             long bytes = checked(count * type.Size);
-            if (bytes > Length)
+            // Contiguous/compact data is stored as is, so it must fit in the file. Chunked data may be deflated, which shrinks data
+            // at most about 1032:1; anything claiming more is a broken header, rejected before anything is allocated.
+            bool chunked = dataset.Layout.Class == H5DataLayoutClass.Chunked;
+            long limit = chunked ? Length * 1100 : Length;
+            if (bytes > limit)
                 throw Corrupt($"{where}: the dataset claims {bytes} bytes of data ({count} values of {type.Size} bytes, shape [{string.Join(", ", shape)}]) but the file holds only {Length} bytes");
             if (count > Array.MaxLength)
                 throw Corrupt($"{where}: {count} values are more than an array can hold");

@@ -146,6 +146,10 @@ internal sealed class LoadContext
     public string? Backend { get; }
     /// <summary>The layer / cell factory.</summary>
     public LayerRegistry Registry { get; }
+    /// <summary>The registry of user-defined RNN cells passed with this load (searched before the global one), or null.</summary>
+    public Cells.CustomCellRegistry? CustomCells { get; init; }
+    /// <summary>The Keras version whose conventions apply (as stored or overridden), for custom cells' activations.</summary>
+    public string? KerasVersion { get; init; }
     /// <summary>Unsupported features collected during parsing (reported together by the pre-flight check).</summary>
     public List<UnsupportedFeature> Unsupported { get; } = [];
 

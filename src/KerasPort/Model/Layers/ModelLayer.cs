@@ -42,7 +42,7 @@ public sealed class ModelLayer : Layer
 
     internal override void Bind(WeightSource source)
     {
-        if (source is V3WeightSource v3) WeightBinder.BindV3Layers(Spec.Layers, v3, this);
+        if (source is V3WeightSource v3) WeightBinder.BindV3Layers(Spec.Layers, v3.RequireChild(this, "layers"), this);
         else WeightBinder.BindNestedLegacy(this, (LegacyWeightSource)source);
         Weights = Spec.Layers.SelectMany(l => l.Weights).ToList();
     }

@@ -4,7 +4,8 @@ using KerasPort.Model.Weights;
 namespace KerasPort.Model.Layers;
 
 /// <summary>
-/// A recurrent layer: LSTM, GRU, SimpleRNN, CuDNNLSTM, CuDNNGRU, or RNN wrapping a built-in cell or a StackedRNNCells.
+/// A recurrent layer: LSTM, GRU, SimpleRNN, CuDNNLSTM, CuDNNGRU, or RNN wrapping a built-in cell, a registered custom cell
+/// (<see cref="CustomRecurrentCell"/>) or a StackedRNNCells of them.
 /// </summary>
 public sealed class RecurrentLayer : Layer
 {
@@ -51,7 +52,7 @@ public sealed class RecurrentLayer : Layer
     /// <summary><c>zero_output_for_mask</c>: masked steps output zeros instead of the previous output.</summary>
     public bool ZeroOutputForMask { get; }
 
-    /// <summary>The size of the layer's output features (the last cell's units).</summary>
+    /// <summary>The size of the layer's output features (the last cell's units, or a custom cell's output size).</summary>
     public int OutputUnits => Cells[^1].Units;
 
     /// <summary>The state sizes of all cells in order (Keras's flattened state list).</summary>
@@ -67,6 +68,8 @@ public sealed class RecurrentLayer : Layer
         foreach (var cell in Cells)
         {
             cell.InputDim = dim;
+            // Keras: the RNN builds its cell with the step input shape; a custom cell then knows its sizes and weights
+            if (cell is CustomRecurrentCell custom) custom.Build(this);
             dim = cell.Units;
         }
     }

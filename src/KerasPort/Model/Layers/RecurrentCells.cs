@@ -5,7 +5,7 @@ using Newtonsoft.Json.Linq;
 
 namespace KerasPort.Model.Layers;
 
-/// <summary>The built-in recurrent cell kinds.</summary>
+/// <summary>The recurrent cell kinds.</summary>
 public enum RecurrentKind
 {
     /// <summary>SimpleRNN / SimpleRNNCell: one gate.</summary>
@@ -14,11 +14,14 @@ public enum RecurrentKind
     Lstm,
     /// <summary>GRU / GRUCell / CuDNNGRU: gates z, r, h.</summary>
     Gru,
+    /// <summary>A user-defined cell registered in a <see cref="Cells.CustomCellRegistry"/> (<see cref="CustomRecurrentCell"/>).</summary>
+    Custom,
 }
 
 /// <summary>
 /// A recurrent cell (the per-step computation of an RNN layer) with its options and its weights in canonical Keras 2
-/// layout — whatever layout the file stored them in (Keras 1 split gates, CuDNN, Keras 3).
+/// layout — whatever layout the file stored them in (Keras 1 split gates, CuDNN, Keras 3). User-defined cells are
+/// <see cref="CustomRecurrentCell"/>s, whose sizes come from the cell itself once the layer is built.
 /// </summary>
 public abstract class RecurrentCell
 {
@@ -34,17 +37,28 @@ public abstract class RecurrentCell
         Context = config.Context;
     }
 
+    /// <summary>A cell whose sizes are not config entries (a custom cell: they are known once it is built).</summary>
+    private protected RecurrentCell(LayerConfig config, bool sizesFromCell)
+    {
+        Name = config.Name;
+        ClassName = config.ClassName;
+        UseBias = !sizesFromCell && config.Bool("use_bias", true);
+        Dropout = config.Double("dropout", 0);
+        RecurrentDropout = config.Double("recurrent_dropout", 0);
+        Context = config.Context;
+    }
+
     /// <summary>The cell's (or owning layer's) name.</summary>
     public string Name { get; }
 
     /// <summary>The Keras class the cell was read from (<c>LSTM</c>, <c>LSTMCell</c>, <c>CuDNNLSTM</c>…).</summary>
     public string ClassName { get; }
 
-    /// <summary>Which built-in cell this is.</summary>
+    /// <summary>Which kind of cell this is.</summary>
     public abstract RecurrentKind Kind { get; }
 
-    /// <summary><c>units</c>: the size of the output and of each state.</summary>
-    public int Units { get; }
+    /// <summary><c>units</c>: the size of the output and of each state (a custom cell: its output size).</summary>
+    public virtual int Units { get; }
 
     /// <summary><c>use_bias</c>.</summary>
     public bool UseBias { get; }
@@ -55,11 +69,11 @@ public abstract class RecurrentCell
     /// <summary><c>recurrent_dropout</c> (training only).</summary>
     public double RecurrentDropout { get; }
 
-    /// <summary>The number of gates fused in the kernels (1, 4 or 3).</summary>
-    public int GateCount => Kind switch { RecurrentKind.Lstm => 4, RecurrentKind.Gru => 3, _ => 1 };
+    /// <summary>The number of gates fused in the kernels (1, 4 or 3; 0 for a custom cell).</summary>
+    public int GateCount => Kind switch { RecurrentKind.Lstm => 4, RecurrentKind.Gru => 3, RecurrentKind.Custom => 0, _ => 1 };
 
-    /// <summary>The sizes of the states (LSTM: h and c; GRU and SimpleRNN: h).</summary>
-    public IReadOnlyList<int> StateSizes => Kind == RecurrentKind.Lstm ? [Units, Units] : [Units];
+    /// <summary>The sizes of the states, in Keras's <c>state_size</c> order (LSTM: h and c; GRU and SimpleRNN: h).</summary>
+    public virtual IReadOnlyList<int> StateSizes => Kind == RecurrentKind.Lstm ? [Units, Units] : [Units];
 
     /// <summary>The input feature size, known after the layer was built.</summary>
     public int? InputDim { get; internal set; }
@@ -104,9 +118,10 @@ public abstract class RecurrentCell
         Bias = UseBias ? stored[2] : null;
     }
 
-    /// <summary>Per-gate view of the canonical weights.</summary>
+    /// <summary>Per-gate view of the canonical weights (an empty gate list for a custom cell, whose weights are its own).</summary>
     public RecurrentGates Gates(string layerName, string? direction)
     {
+        if (Kind == RecurrentKind.Custom) return new RecurrentGates(layerName, direction, Kind, Units, []);
         if (Kernel is null || RecurrentKernel is null)
             throw new InvalidModelArgumentException($"layer '{layerName}' has no weights bound (architecture-only model)");
         string[] names = Kind switch

@@ -10,7 +10,8 @@ internal static class WeightBinder
     /// <summary>True when the layer (or anything inside it) owns weights.</summary>
     public static bool HasWeights(Layer layer) => layer switch
     {
-        RecurrentLayer or BidirectionalLayer => true,
+        RecurrentLayer r => r.Cells.Any(c => c is not CustomRecurrentCell { IsBuilt: true, DeclaredWeights.Count: 0 }),
+        BidirectionalLayer => true,
         TimeDistributedLayer td => HasWeights(td.Inner),
         ModelLayer m => m.Layers.Any(HasWeights),
         _ => layer.WeightSlots.Count > 0,
@@ -21,7 +22,7 @@ internal static class WeightBinder
     {
         (int, int) raw = layer switch
         {
-            RecurrentLayer r => (r.Cells.Sum(c => c.Slots(c.InputDim).Count), 0),
+            RecurrentLayer r => (r.Cells.Sum(c => c.Slots(c.InputDim).Count(s => s.Trainable)), r.Cells.Sum(c => c.Slots(c.InputDim).Count(s => !s.Trainable))),
             BidirectionalLayer b => Add(Counts(b.Forward), Counts(b.Backward)),
             TimeDistributedLayer td => Counts(td.Inner),
             ModelLayer m => m.Layers.Select(Counts).Aggregate((0, 0), Add),

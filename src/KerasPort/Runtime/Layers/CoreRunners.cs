@@ -6,28 +6,45 @@ using KerasPort.Compute.Kernels;
 namespace KerasPort.Runtime.Layers;
 
 /// <summary>Dense over the last axis: y = act(x·kernel + bias). Passes masks on (Keras Dense supports masking).</summary>
-internal sealed class DenseRunner<T>(string name, int inputDim, int units, T[] kernel, T[]? bias, Activation activation)
-    : LayerRunner<T>(name, "Dense") where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class DenseRunner<T> : LayerRunner<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private readonly int _inputDim;
+    private readonly int _units;
+    private readonly T[] _kernel;
+    private readonly PackedMatrix<T>? _packed; // the kernel packed once for the SIMD GEMM (null on the scalar path)
+    private readonly T[]? _bias;
+    private readonly Activation _activation;
+
+    public DenseRunner(string name, int inputDim, int units, T[] kernel, T[]? bias, Activation activation) : base(name, "Dense")
+    {
+        _inputDim = inputDim;
+        _units = units;
+        _kernel = kernel;
+        _bias = bias;
+        _activation = activation;
+        if (Compute.Recurrent.ScalarPath.IsSimd<T>()) _packed = PackedMatrix<T>.Pack(kernel, inputDim, units);
+    }
+
     public override bool PropagatesMask => true;
 
     public override int[][] OutputShapes(int[][] inputShapes)
     {
         var x = inputShapes[0];
-        if (x.Length < 2 || x[^1] != inputDim)
-            throw new ShapeMismatchException($"layer '{Name}' (Dense) expects inputs whose last dimension is {inputDim}; got {ShapeText(x)}");
+        if (x.Length < 2 || x[^1] != _inputDim)
+            throw new ShapeMismatchException($"layer '{Name}' (Dense) expects inputs whose last dimension is {_inputDim}; got {ShapeText(x)}");
         var y = (int[])x.Clone();
-        y[^1] = units;
+        y[^1] = _units;
         return [y];
     }
 
     public override void Run(Slot<T>[] inputs, Slot<T>[] outputs, object? workspace, RunState<T> state)
     {
         var x = inputs[0];
-        int rows = x.Length / inputDim;
+        int rows = x.Length / _inputDim;
         var y = outputs[0].Data;
-        Gemm.Multiply(rows, units, inputDim, x.Data, inputDim, kernel, units, y, units, bias ?? default, accumulate: false);
-        ActivationFunctions.Apply(activation, y, units);
+        if (_packed is not null) Gemm.Multiply(rows, x.Data, _inputDim, _packed, y, _units, _bias ?? default);
+        else Gemm.Multiply(rows, _units, _inputDim, x.Data, _inputDim, _kernel, _units, y, _units, _bias ?? default);
+        if (_activation.Kind != ActivationKind.Linear) ActivationFunctions.Apply(_activation, y, _units);
     }
 }
 

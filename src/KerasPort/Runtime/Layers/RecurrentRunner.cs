@@ -27,7 +27,10 @@ internal sealed class RecurrentRunner<T> : LayerRunner<T> where T : unmanaged, I
         _cell = cell;
         Options = options;
         foreach (var s in cell.StateSizes) _stateLength += s;
+        _outputKey = name + "#output";
     }
+
+    private readonly string _outputKey; // where a stream keeps the last output between calls
 
     public RecurrentOptions Options { get; }
 
@@ -94,7 +97,7 @@ internal sealed class RecurrentRunner<T> : LayerRunner<T> where T : unmanaged, I
         var output = outputs[0];
         Span<T> last = Options.ReturnSequences ? ws.Last(batch * _cell.OutputSize) : output.Data;
         Span<T> sequence = Options.ReturnSequences ? output.Data : Span<T>.Empty;
-        Span<T> carried = Options.Streaming ? state.Get(Name + "#output", batch * _cell.OutputSize) : default;
+        Span<T> carried = Options.Streaming ? state.Get(_outputKey, batch * _cell.OutputSize) : default;
         RnnDriver.Run(_cell, x.Data, batch, time, x.Mask, Options.GoBackwards, Options.ZeroOutputForMask, states, sequence, last, ws.Rnn, carried);
 
         // Keras's RNN.compute_mask passes the input mask on unchanged (not reversed for go_backwards)
