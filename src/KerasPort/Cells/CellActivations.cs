@@ -81,23 +81,7 @@ public static class CellActivations
     /// <summary>The activation for a Keras name (<c>tanh</c>, <c>hard_sigmoid</c>, ...), or null when unknown or not usable element-wise.</summary>
     /// <param name="name">The Keras function name.</param>
     /// <param name="keras3">Whether the file comes from Keras 3 (whose hard_sigmoid is relu6(x + 3) / 6).</param>
-    public static Activation? FromName(string name, bool keras3 = false) => name switch
-    {
-        "linear" or "None" => Activation.Linear,
-        "tanh" => new Activation(ActivationKind.Tanh),
-        "sigmoid" => new Activation(ActivationKind.Sigmoid),
-        "hard_sigmoid" => new Activation(keras3 ? ActivationKind.HardSigmoidKeras3 : ActivationKind.HardSigmoid),
-        "relu" => new Activation(ActivationKind.Relu),
-        "elu" => new Activation(ActivationKind.Elu, Alpha: 1.0),
-        "selu" => new Activation(ActivationKind.Selu),
-        "softplus" => new Activation(ActivationKind.Softplus),
-        "softsign" => new Activation(ActivationKind.Softsign),
-        "exponential" => new Activation(ActivationKind.Exponential),
-        "swish" or "silu" => new Activation(ActivationKind.Swish),
-        "relu6" => new Activation(ActivationKind.Relu6),
-        "leaky_relu" => new Activation(ActivationKind.LeakyRelu, Alpha: 0.2),
-        "mish" => new Activation(ActivationKind.Mish),
-        "hard_silu" or "hard_swish" => new Activation(ActivationKind.HardSilu),
-        _ => null,
-    };
+    public static Activation? FromName(string name, bool keras3 = false) =>
+        Model.Config.ActivationParser.FromName(name == "None" ? "linear" : name, keras3 ? Model.Config.KerasGeneration.Keras3 : Model.Config.KerasGeneration.Keras2)
+            is Activation a && a.IsElementwise && a.Kind != ActivationKind.Gelu ? a : null;
 }
