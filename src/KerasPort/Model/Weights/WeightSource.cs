@@ -139,7 +139,16 @@ internal sealed class V3WeightSource : WeightSource
             throw src.Extra(layer, vars.Skip(slots.Count));
         for (int i = 0; i < slots.Count; i++) src.CheckShape(layer, slots[i], vars[i]);
         Ledger.Use(vars);
-        return vars;
+        // Keras 3 stores vars by position (vars/0, vars/1 ...): name them by the Keras weight they are
+        // (layers/lstm/cell/vars/0 → layers/lstm/cell/kernel), as inspect and the gate view show them.
+        var named = new WeightTensor[vars.Count];
+        for (int i = 0; i < vars.Count; i++)
+        {
+            var v = vars[i];
+            int cut = v.Name.LastIndexOf("/vars/", StringComparison.Ordinal);
+            named[i] = cut < 0 ? v : new WeightTensor(v.Name[..cut] + "/" + slots[i].Name, v.Shape, v.Data, v.DType);
+        }
+        return named;
     }
 }
 
