@@ -173,9 +173,10 @@ internal static class InspectCommand
             return;
         }
         o.WriteLine("Weights:");
+        int width = Math.Max(50, model.Layers.SelectMany(l => l.Weights).Select(w => w.Name.Length).DefaultIfEmpty(0).Max());
         foreach (var l in model.Layers)
             foreach (var w in l.Weights)
-                o.WriteLine($"  {w.Name,-50} {w.ShapeText,-14} {w.DType,-8} {Stats(w)}");
+                o.WriteLine($"  {w.Name.PadRight(width)} {w.ShapeText,-14} {w.DType,-8} {Stats(w)}");
         if (gates)
         {
             foreach (var l in model.Layers.Where(l => l is RecurrentLayer or BidirectionalLayer))
