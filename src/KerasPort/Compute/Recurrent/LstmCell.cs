@@ -26,6 +26,50 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
         _recurrentActivation = recurrentActivation;
         StateSizes = [units, units];
         if (ScalarPath.IsSimd<T>()) _packedRecurrent = PackedMatrix<T>.Pack(recurrentKernel, units, 4 * units);
+        if (ScalarPath.IsSimd<T>() && LstmStepKernel.Supports(activation, recurrentActivation))
+            Packed = LstmPacked<T>.Create(inputSize, units, kernel, recurrentKernel, _bias);
+    }
+
+    /// <summary>Gate-interleaved weights for the fused sequence kernel; null when it does not apply (no SIMD, gelu).</summary>
+    internal LstmPacked<T>? Packed { get; }
+
+    /// <summary>
+    /// The whole unmasked sequence with the fused kernel (<see cref="LstmStepKernel"/>); same contract as
+    /// <see cref="RnnDriver.Run{T}"/>. False when the fused path does not apply (the caller runs the generic driver).
+    /// </summary>
+    internal bool TryRunSequence(ReadOnlySpan<T> inputs, int batch, int time, bool goBackwards, Span<T> states, Span<T> sequenceOutput,
+        Span<T> lastOutput, RnnWorkspace<T> workspace, Span<T> carriedOutput)
+    {
+        var w = Packed;
+        if (w is null) return false;
+        int u = Units, up = w.PaddedUnits, pw = w.ProjectionWidth;
+        var projection = workspace.Projection(batch * time * pw);
+        Gemm.Multiply(batch * time, inputs, InputSize, w.Kernel, projection, pw, w.Bias);
+        var h = workspace.StateA(2 * batch * up);
+        var hA = h[..(batch * up)];
+        var hB = h.Slice(batch * up, batch * up);
+        var c = workspace.StateB(batch * up);
+        if (up != u)
+        {
+            hA.Clear();
+            c.Clear();
+        }
+        for (int b = 0; b < batch; b++)
+        {
+            states.Slice(b * u, u).CopyTo(hA.Slice(b * up, u));
+            states.Slice((batch + b) * u, u).CopyTo(c.Slice(b * up, u));
+        }
+        bool inB = LstmStepKernel.Sequence(w, _activation, _recurrentActivation, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput);
+        var final = inB ? hB : hA;
+        for (int b = 0; b < batch; b++)
+        {
+            var row = final.Slice(b * up, u);
+            row.CopyTo(states.Slice(b * u, u));
+            row.CopyTo(lastOutput.Slice(b * u, u));
+            if (!carriedOutput.IsEmpty) row.CopyTo(carriedOutput.Slice(b * u, u));
+            c.Slice(b * up, u).CopyTo(states.Slice((batch + b) * u, u));
+        }
+        return true;
     }
 
     private readonly PackedMatrix<T>? _packedRecurrent; // null on the generic scalar path

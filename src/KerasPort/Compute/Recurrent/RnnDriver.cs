@@ -54,6 +54,9 @@ internal static class RnnDriver
         Span<T> carriedOutput = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (mask.IsEmpty && cell is LstmCell<T> lstm
+            && lstm.TryRunSequence(inputs, batch, time, goBackwards, states, sequenceOutput, lastOutput, workspace, carriedOutput))
+            return;
         int inSize = cell.InputSize, p = cell.ProjectionSize, outSize = cell.OutputSize;
         int stateLength = states.Length;
 
