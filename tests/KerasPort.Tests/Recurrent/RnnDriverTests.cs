@@ -166,6 +166,42 @@ public class RnnDriverTests
         Check<float>(2e-5);
     }
 
+    /// <summary>
+    /// Large enough to be split over two threads (PairWorker): eight concurrent callers on one cell, each with its
+    /// own workspace, all get the direct equations' answer and bit-identical results (whoever got the worker thread).
+    /// </summary>
+    [Fact]
+    public void Lstm_TwoThreadSplit_ConcurrentCallers_MatchDirectEquationsAndEachOther()
+    {
+        int batch = 4, time = 24, inSize = 10, u = 96;
+        var rng = new Random(77);
+        var x = Random(rng, batch * time * inSize, 1.0);
+        var W = Random(rng, inSize * 4 * u, 0.3);
+        var U = Random(rng, u * 4 * u, 0.1);
+        var bias = Random(rng, 4 * u, 0.5);
+        var (seq, hRef, _) = ReferenceLstm(x, batch, time, inSize, u, W, U, bias, null, false, null, null);
+        Assert.True((long)batch * u * 4 * u >= LstmCell<float>.ParallelMinimumStepWork && (long)time * batch * u * 4 * u >= LstmCell<float>.ParallelMinimumWork);
+        var cell = new LstmCell<float>(inSize, u, W.Select(v => (float)v).ToArray(), U.Select(v => (float)v).ToArray(),
+            bias.Select(v => (float)v).ToArray(), new Activation(ActivationKind.Tanh), new Activation(ActivationKind.Sigmoid));
+        var xf = x.Select(v => (float)v).ToArray();
+        var results = new float[8][];
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, k =>
+        {
+            var ws = new RnnWorkspace<float>();
+            for (int rep = 0; rep < 20; rep++)
+            {
+                var states = new float[2 * batch * u];
+                var outSeq = new float[batch * time * u];
+                var last = new float[batch * u];
+                RnnDriver.Run<float>(cell, xf, batch, time, [], false, false, states, outSeq, last, ws);
+                if (rep == 0) results[k] = outSeq;
+                else Assert.Equal(results[k], outSeq);
+            }
+        });
+        for (int i = 0; i < seq.Length; i++) Assert.Equal(seq[i], results[0][i], 2e-5);
+        for (int k = 1; k < 8; k++) Assert.Equal(results[0], results[k]);
+    }
+
     [Fact]
     public void Gru_ResetAfterFalseAndTrue_MatchDirectEquations()
     {

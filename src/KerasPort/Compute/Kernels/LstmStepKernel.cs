@@ -163,6 +163,41 @@ internal static class LstmStepKernel
         return time % 2 == 1;
     }
 
+    /// <summary>
+    /// <see cref="Sequence{T}"/> for unit blocks [firstBlock, endBlock) only, meeting the other part at
+    /// <paramref name="barrier"/> after every step (steps numbered from <paramref name="stepOffset"/>).
+    /// Buffers are whole (all rows, all blocks) and shared by both parts.
+    /// </summary>
+    internal static unsafe void SequencePart<T>(LstmPacked<T> w, in Activation activation, in Activation recurrentActivation, int batch, int time,
+        bool goBackwards, T* projection, T* hA, T* hB, T* c, T* sequenceOutput, int firstBlock, int endBlock, PairBarrier? barrier, int part, int stepOffset)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var args = new Args<T>
+        {
+            Recurrent = ref w.Recurrent[0],
+            Units = w.Units,
+            PaddedUnits = w.PaddedUnits,
+            Batch = batch,
+            Projection = ref *projection,
+            ProjectionStride = time * w.ProjectionWidth,
+            HPrev = ref *hA,
+            HNext = ref *hB,
+            CPrev = ref *c,
+            CNext = ref *c,
+            First = firstBlock,
+            End = endBlock,
+            Time = time,
+            GoBackwards = goBackwards,
+            Sequence = ref sequenceOutput == null ? ref Unsafe.NullRef<T>() : ref *sequenceOutput,
+            HasSequence = sequenceOutput != null,
+            Barrier = barrier,
+            Part = part,
+            StepOffset = stepOffset,
+        };
+        var outer = new Outer<T>(recurrentActivation, args);
+        ActivationDispatch.Visit<T, Outer<T>>(activation, ref outer);
+    }
+
     /// <summary>True when both activations have vectorised operators (every element-wise one but exact gelu).</summary>
     public static bool Supports(in Activation activation, in Activation recurrentActivation) =>
         activation.IsElementwise && recurrentActivation.IsElementwise
@@ -176,6 +211,8 @@ internal static class LstmStepKernel
         public int Time; // 0: one step
         public bool GoBackwards, HasSequence;
         public ref T Sequence;
+        public PairBarrier? Barrier; // set when the blocks are split between two threads
+        public int Part, StepOffset;
     }
 
     private readonly ref struct Outer<T>(in Activation recurrentActivation, Args<T> args) : IActivationVisitor<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -218,15 +255,17 @@ internal static class LstmStepKernel
         int time = a.Time, u = a.Units, up = a.PaddedUnits;
         ref T projection = ref a.Projection;
         int width = 4 * up;
+        int j0 = a.First * TS.Count, j1 = Math.Min(a.End * TS.Count, u); // this call's units
         for (int s = 0; s < time; s++)
         {
             int t = a.GoBackwards ? time - 1 - s : s;
             a.Projection = ref Unsafe.Add(ref projection, (nint)t * width);
             Blocks<T, TV, TS, TRec, TAct>(rec, act, a, mrMax);
-            if (a.HasSequence)
+            if (a.HasSequence && j1 > j0)
                 for (int b = 0; b < a.Batch; b++)
-                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref a.HNext, (nint)b * up), u)
-                        .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref a.Sequence, ((nint)b * time + s) * u), u));
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref a.HNext, (nint)b * up + j0), j1 - j0)
+                        .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref a.Sequence, ((nint)b * time + s) * u + j0), j1 - j0));
+            a.Barrier?.Arrive(a.Part, a.StepOffset + s);
             ref T swap = ref a.HPrev;
             a.HPrev = ref a.HNext;
             a.HNext = ref swap;

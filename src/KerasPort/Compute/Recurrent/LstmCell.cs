@@ -30,6 +30,41 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
             Packed = LstmPacked<T>.Create(inputSize, units, kernel, recurrentKernel, _bias);
     }
 
+    /// <summary>Multiply-adds of h·U over the whole sequence below which one thread does it all.</summary>
+    internal static long ParallelMinimumWork = 2_000_000;
+
+    /// <summary>Multiply-adds of h·U in one step below which the per-step barrier costs more than the split saves.</summary>
+    internal static long ParallelMinimumStepWork = 60_000;
+
+    private unsafe void RunPair(LstmSequenceJob<T> job, ReadOnlySpan<T> inputs, int batch, int time, bool goBackwards, Span<T> projection,
+        Span<T> hA, Span<T> hB, Span<T> c, Span<T> sequenceOutput)
+    {
+        fixed (T* x = inputs)
+        fixed (T* p = projection)
+        fixed (T* a = hA)
+        fixed (T* b = hB)
+        fixed (T* cc = c)
+        fixed (T* seq = sequenceOutput)
+        {
+            job.Weights = Packed!;
+            job.Activation = _activation;
+            job.RecurrentActivation = _recurrentActivation;
+            job.InputSize = InputSize;
+            job.Batch = batch;
+            job.Time = time;
+            job.GoBackwards = goBackwards;
+            job.Inputs = x; job.Projection = p; job.HA = a; job.HB = b; job.C = cc; job.Sequence = seq;
+            try
+            {
+                job.Execute();
+            }
+            finally
+            {
+                job.Inputs = job.Projection = job.HA = job.HB = job.C = job.Sequence = null;
+            }
+        }
+    }
+
     /// <summary>Gate-interleaved weights for the fused sequence kernel; null when it does not apply (no SIMD, gelu).</summary>
     internal LstmPacked<T>? Packed { get; }
 
@@ -44,7 +79,6 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
         if (w is null) return false;
         int u = Units, up = w.PaddedUnits, pw = w.ProjectionWidth;
         var projection = workspace.Projection(batch * time * pw);
-        Gemm.Multiply(batch * time, inputs, InputSize, w.Kernel, projection, pw, w.Bias);
         var h = workspace.StateA(2 * batch * up);
         var hA = h[..(batch * up)];
         var hB = h.Slice(batch * up, batch * up);
@@ -59,7 +93,17 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
             states.Slice(b * u, u).CopyTo(hA.Slice(b * up, u));
             states.Slice((batch + b) * u, u).CopyTo(c.Slice(b * up, u));
         }
-        bool inB = LstmStepKernel.Sequence(w, _activation, _recurrentActivation, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput);
+        bool inB;
+        if (PairWorker.Available && w.Blocks >= 2 && (long)time * batch * u * 4 * u >= ParallelMinimumWork && (long)batch * u * 4 * u >= ParallelMinimumStepWork)
+        {
+            RunPair(workspace.LstmJob(), inputs, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput);
+            inB = time % 2 == 1;
+        }
+        else
+        {
+            Gemm.Multiply(batch * time, inputs, InputSize, w.Kernel, projection, pw, w.Bias);
+            inB = LstmStepKernel.Sequence(w, _activation, _recurrentActivation, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput);
+        }
         var final = inB ? hB : hA;
         for (int b = 0; b < batch; b++)
         {
