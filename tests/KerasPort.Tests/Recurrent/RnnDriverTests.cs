@@ -108,6 +108,100 @@ public class RnnDriverTests
                 Assert.Equal(seq[(b * time + time - 1) * u + j], last[b * u + j], 1e-12);
     }
 
+    /// <summary>
+    /// Unmasked LSTMs take the fused gate-interleaved kernel (LstmStepKernel) when SIMD is on, the generic cell
+    /// otherwise (DOTNET_EnableHWIntrinsic=0): odd units and features around the vector widths, batches 1..9 (every
+    /// micro-tile height and the row remainder), forwards and backwards, float and double, against the direct equations.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 3, 1, 1, false)]
+    [InlineData(2, 4, 67, 3, true)]
+    [InlineData(3, 5, 5, 15, false)]
+    [InlineData(4, 3, 16, 16, false)]
+    [InlineData(5, 6, 9, 17, true)]
+    [InlineData(6, 2, 33, 31, false)]
+    [InlineData(7, 3, 2, 33, false)]
+    [InlineData(8, 2, 12, 67, true)]
+    [InlineData(9, 4, 7, 48, false)]
+    [InlineData(13, 2, 3, 8, false)]
+    public void Lstm_UnmaskedOddSizes_FloatAndDouble_MatchDirectEquations(int batch, int time, int inSize, int u, bool backwards)
+    {
+        var rng = new Random(batch * 1000 + time * 100 + inSize * 10 + u);
+        var x = Random(rng, batch * time * inSize, 1.0);
+        var W = Random(rng, inSize * 4 * u, 1.0 / Math.Sqrt(inSize));
+        var U = Random(rng, u * 4 * u, 1.0 / Math.Sqrt(u));
+        var bias = Random(rng, 4 * u, 0.5);
+        var h0 = Random(rng, batch * u, 0.5);
+        var c0 = Random(rng, batch * u, 0.5);
+        var (seq, hRef, cRef) = ReferenceLstm(x, batch, time, inSize, u, W, U, bias, null, backwards, h0, c0);
+        var sigmoid = new Activation(ActivationKind.Sigmoid);
+        var tanh = new Activation(ActivationKind.Tanh);
+
+        void Check<T>(double tolerance) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            static T[] Of(double[] a) => a.Select(T.CreateTruncating).ToArray();
+            var cell = new LstmCell<T>(inSize, u, Of(W), Of(U), Of(bias), tanh, sigmoid);
+            var states = Of([.. h0, .. c0]);
+            var outSeq = new T[batch * time * u];
+            var last = new T[batch * u];
+            var carried = new T[batch * u];
+            var ws = new RnnWorkspace<T>();
+            RnnDriver.Run<T>(cell, Of(x), batch, time, [], backwards, false, states, outSeq, last, ws, carried);
+            for (int i = 0; i < seq.Length; i++) Assert.Equal(seq[i], double.CreateTruncating(outSeq[i]), tolerance);
+            for (int i = 0; i < hRef.Length; i++)
+            {
+                Assert.Equal(hRef[i], double.CreateTruncating(states[i]), tolerance);
+                Assert.Equal(cRef[i], double.CreateTruncating(states[batch * u + i]), tolerance);
+                Assert.Equal(hRef[i], double.CreateTruncating(last[i]), tolerance);
+                Assert.Equal(hRef[i], double.CreateTruncating(carried[i]), tolerance);
+            }
+            // again without the sequence output, reusing the (now larger) workspace
+            var states2 = Of([.. h0, .. c0]);
+            var last2 = new T[batch * u];
+            RnnDriver.Run<T>(cell, Of(x), batch, time, [], backwards, false, states2, [], last2, ws);
+            for (int i = 0; i < hRef.Length; i++) Assert.Equal(hRef[i], double.CreateTruncating(last2[i]), tolerance);
+        }
+
+        Check<double>(1e-12);
+        Check<float>(2e-5);
+    }
+
+    /// <summary>
+    /// Large enough to be split over two threads (PairWorker): eight concurrent callers on one cell, each with its
+    /// own workspace, all get the direct equations' answer and bit-identical results (whoever got the worker thread).
+    /// </summary>
+    [Fact]
+    public void Lstm_TwoThreadSplit_ConcurrentCallers_MatchDirectEquationsAndEachOther()
+    {
+        int batch = 4, time = 24, inSize = 10, u = 96;
+        var rng = new Random(77);
+        var x = Random(rng, batch * time * inSize, 1.0);
+        var W = Random(rng, inSize * 4 * u, 0.3);
+        var U = Random(rng, u * 4 * u, 0.1);
+        var bias = Random(rng, 4 * u, 0.5);
+        var (seq, hRef, _) = ReferenceLstm(x, batch, time, inSize, u, W, U, bias, null, false, null, null);
+        Assert.True((long)batch * u * 4 * u >= LstmCell<float>.ParallelMinimumStepWork && (long)time * batch * u * 4 * u >= LstmCell<float>.ParallelMinimumWork);
+        var cell = new LstmCell<float>(inSize, u, W.Select(v => (float)v).ToArray(), U.Select(v => (float)v).ToArray(),
+            bias.Select(v => (float)v).ToArray(), new Activation(ActivationKind.Tanh), new Activation(ActivationKind.Sigmoid));
+        var xf = x.Select(v => (float)v).ToArray();
+        var results = new float[8][];
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, k =>
+        {
+            var ws = new RnnWorkspace<float>();
+            for (int rep = 0; rep < 20; rep++)
+            {
+                var states = new float[2 * batch * u];
+                var outSeq = new float[batch * time * u];
+                var last = new float[batch * u];
+                RnnDriver.Run<float>(cell, xf, batch, time, [], false, false, states, outSeq, last, ws);
+                if (rep == 0) results[k] = outSeq;
+                else Assert.Equal(results[k], outSeq);
+            }
+        });
+        for (int i = 0; i < seq.Length; i++) Assert.Equal(seq[i], results[0][i], 2e-5);
+        for (int k = 1; k < 8; k++) Assert.Equal(results[0], results[k]);
+    }
+
     [Fact]
     public void Gru_ResetAfterFalseAndTrue_MatchDirectEquations()
     {

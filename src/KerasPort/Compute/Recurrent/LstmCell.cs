@@ -26,6 +26,94 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
         _recurrentActivation = recurrentActivation;
         StateSizes = [units, units];
         if (ScalarPath.IsSimd<T>()) _packedRecurrent = PackedMatrix<T>.Pack(recurrentKernel, units, 4 * units);
+        if (ScalarPath.IsSimd<T>() && LstmStepKernel.Supports(activation, recurrentActivation))
+            Packed = LstmPacked<T>.Create(inputSize, units, kernel, recurrentKernel, _bias);
+    }
+
+    /// <summary>Multiply-adds of h·U over the whole sequence below which one thread does it all.</summary>
+    internal static long ParallelMinimumWork = 2_000_000;
+
+    /// <summary>Multiply-adds of h·U in one step below which the per-step barrier costs more than the split saves.</summary>
+    internal static long ParallelMinimumStepWork = 60_000;
+
+    private unsafe void RunPair(LstmSequenceJob<T> job, ReadOnlySpan<T> inputs, int batch, int time, bool goBackwards, Span<T> projection,
+        Span<T> hA, Span<T> hB, Span<T> c, Span<T> sequenceOutput)
+    {
+        fixed (T* x = inputs)
+        fixed (T* p = projection)
+        fixed (T* a = hA)
+        fixed (T* b = hB)
+        fixed (T* cc = c)
+        fixed (T* seq = sequenceOutput)
+        {
+            job.Weights = Packed!;
+            job.Activation = _activation;
+            job.RecurrentActivation = _recurrentActivation;
+            job.InputSize = InputSize;
+            job.Batch = batch;
+            job.Time = time;
+            job.GoBackwards = goBackwards;
+            job.Inputs = x; job.Projection = p; job.HA = a; job.HB = b; job.C = cc; job.Sequence = seq;
+            try
+            {
+                job.Execute();
+            }
+            finally
+            {
+                job.Inputs = job.Projection = job.HA = job.HB = job.C = job.Sequence = null;
+            }
+        }
+    }
+
+    /// <summary>Gate-interleaved weights for the fused sequence kernel; null when it does not apply (no SIMD, gelu).</summary>
+    internal LstmPacked<T>? Packed { get; }
+
+    /// <summary>
+    /// The whole unmasked sequence with the fused kernel (<see cref="LstmStepKernel"/>); same contract as
+    /// <see cref="RnnDriver.Run{T}"/>. False when the fused path does not apply (the caller runs the generic driver).
+    /// </summary>
+    internal bool TryRunSequence(ReadOnlySpan<T> inputs, int batch, int time, bool goBackwards, Span<T> states, Span<T> sequenceOutput,
+        Span<T> lastOutput, RnnWorkspace<T> workspace, Span<T> carriedOutput)
+    {
+        var w = Packed;
+        if (w is null) return false;
+        int u = Units, up = w.PaddedUnits, pw = w.ProjectionWidth;
+        var projection = workspace.Projection(batch * time * pw);
+        var h = workspace.StateA(2 * batch * up);
+        var hA = h[..(batch * up)];
+        var hB = h.Slice(batch * up, batch * up);
+        var c = workspace.StateB(batch * up);
+        if (up != u)
+        {
+            hA.Clear();
+            c.Clear();
+        }
+        for (int b = 0; b < batch; b++)
+        {
+            states.Slice(b * u, u).CopyTo(hA.Slice(b * up, u));
+            states.Slice((batch + b) * u, u).CopyTo(c.Slice(b * up, u));
+        }
+        bool inB;
+        if (PairWorker.Available && w.Blocks >= 2 && (long)time * batch * u * 4 * u >= ParallelMinimumWork && (long)batch * u * 4 * u >= ParallelMinimumStepWork)
+        {
+            RunPair(workspace.LstmJob(), inputs, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput);
+            inB = time % 2 == 1;
+        }
+        else
+        {
+            Gemm.Multiply(batch * time, inputs, InputSize, w.Kernel, projection, pw, w.Bias);
+            inB = LstmStepKernel.Sequence(w, _activation, _recurrentActivation, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput);
+        }
+        var final = inB ? hB : hA;
+        for (int b = 0; b < batch; b++)
+        {
+            var row = final.Slice(b * up, u);
+            row.CopyTo(states.Slice(b * u, u));
+            row.CopyTo(lastOutput.Slice(b * u, u));
+            if (!carriedOutput.IsEmpty) row.CopyTo(carriedOutput.Slice(b * u, u));
+            c.Slice(b * up, u).CopyTo(states.Slice((batch + b) * u, u));
+        }
+        return true;
     }
 
     private readonly PackedMatrix<T>? _packedRecurrent; // null on the generic scalar path

@@ -3,7 +3,7 @@ using System.Numerics;
 namespace KerasPort.Compute.Recurrent;
 
 /// <summary>Buffers one <see cref="RnnDriver"/> run needs; grown on demand and reused, so steady-state runs allocate nothing.</summary>
-internal sealed class RnnWorkspace<T> where T : unmanaged
+internal sealed class RnnWorkspace<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private T[] _timeMajor = [];
     private T[] _projection = [];
@@ -11,6 +11,10 @@ internal sealed class RnnWorkspace<T> where T : unmanaged
     private T[] _stateB = [];
     private T[] _stepOutput = [];
     private T[] _scratch = [];
+    private LstmSequenceJob<T>? _lstmJob;
+
+    /// <summary>This workspace's (reusable) two-thread LSTM job.</summary>
+    internal LstmSequenceJob<T> LstmJob() => _lstmJob ??= new LstmSequenceJob<T>();
 
     internal Span<T> TimeMajor(int n) => Grow(ref _timeMajor, n);
     internal Span<T> Projection(int n) => Grow(ref _projection, n);
@@ -54,6 +58,9 @@ internal static class RnnDriver
         Span<T> carriedOutput = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (mask.IsEmpty && cell is LstmCell<T> lstm
+            && lstm.TryRunSequence(inputs, batch, time, goBackwards, states, sequenceOutput, lastOutput, workspace, carriedOutput))
+            return;
         int inSize = cell.InputSize, p = cell.ProjectionSize, outSize = cell.OutputSize;
         int stateLength = states.Length;
 

@@ -1,0 +1,439 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace KerasPort.Compute.Kernels;
+
+/// <summary>
+/// LSTM weights repacked once for <see cref="LstmStepKernel"/>: units are grouped in blocks of L (the lanes of one
+/// vector) and the four gates of a block are interleaved, so one block's columns are [i(L) f(L) c(L) o(L)].
+/// <see cref="Recurrent"/> holds, per block, the u rows of those 4·L columns contiguously (a GEMM panel whose four
+/// vectors are exactly the four gates); <see cref="Kernel"/> is the input kernel in the same column order (packed for
+/// the GEMM) and <see cref="Bias"/> the bias in that order. Padding units (u rounded up to L) have zero weights and bias.
+/// </summary>
+internal sealed class LstmPacked<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private LstmPacked(int units, int lanes, T[] recurrent, PackedMatrix<T> kernel, T[] bias)
+    {
+        Units = units; Lanes = lanes; Recurrent = recurrent; Kernel = kernel; Bias = bias;
+    }
+
+    /// <summary>Keras units.</summary>
+    public int Units { get; }
+    /// <summary>Units per block (the vector lanes).</summary>
+    public int Lanes { get; }
+    /// <summary>Blocks of <see cref="Lanes"/> units.</summary>
+    public int Blocks => (Units + Lanes - 1) / Lanes;
+    /// <summary>Units rounded up to whole blocks: the row stride of the h and c buffers.</summary>
+    public int PaddedUnits => Blocks * Lanes;
+    /// <summary>Width of one gate-interleaved projection row, 4 · <see cref="PaddedUnits"/>.</summary>
+    public int ProjectionWidth => 4 * PaddedUnits;
+    /// <summary>Blocks × units × 4·lanes.</summary>
+    public T[] Recurrent { get; }
+    /// <summary>input × 4·PaddedUnits, gate-interleaved, packed.</summary>
+    public PackedMatrix<T> Kernel { get; }
+    /// <summary>4·PaddedUnits, gate-interleaved (zeros when the layer has no bias).</summary>
+    public T[] Bias { get; }
+
+    /// <summary>The interleaved column of gate <paramref name="gate"/> (0..3: i, f, c, o) of unit <paramref name="unit"/>.</summary>
+    public int Column(int gate, int unit) => unit / Lanes * 4 * Lanes + gate * Lanes + unit % Lanes;
+
+    /// <summary>Packs for the process's vector width; null when the kernels run without SIMD.</summary>
+    public static LstmPacked<T>? Create(int inputSize, int units, ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias)
+    {
+        int lanes = GemmLayout.Lanes<T>();
+        if (GemmLayout.Width == SimdWidth.Scalar || lanes < 2) return null;
+        int blocks = (units + lanes - 1) / lanes, padded = blocks * lanes, width = 4 * padded;
+        var recurrent = new T[blocks * units * 4 * lanes];
+        var kernelInterleaved = new T[inputSize * width];
+        var biasInterleaved = new T[width];
+        for (int g = 0; g < 4; g++)
+        {
+            for (int j = 0; j < units; j++)
+            {
+                int col = j / lanes * 4 * lanes + g * lanes + j % lanes;
+                int source = g * units + j;
+                for (int p = 0; p < inputSize; p++) kernelInterleaved[p * width + col] = kernel[p * 4 * units + source];
+                int block = j / lanes, within = g * lanes + j % lanes;
+                for (int p = 0; p < units; p++) recurrent[(block * units + p) * 4 * lanes + within] = recurrentKernel[p * 4 * units + source];
+                if (!bias.IsEmpty) biasInterleaved[col] = bias[source];
+            }
+        }
+        return new LstmPacked<T>(units, lanes, recurrent, PackedMatrix<T>.Pack(kernelInterleaved, inputSize, width), biasInterleaved);
+    }
+}
+
+/// <summary>
+/// One fused LSTM step over gate-interleaved weights (<see cref="LstmPacked{T}"/>): for each block of L units and up to
+/// MR batch rows, the four gate pre-activations h·U are accumulated in registers, the input projection (x·W + b, same
+/// interleaved order) is added, and the gates, c' and h' are computed and stored without any intermediate buffer.
+/// Rows: h (stride PaddedUnits) in, c (stride PaddedUnits) in and out (may be the same buffer), h' out.
+/// </summary>
+internal static class LstmStepKernel
+{
+    /// <summary>
+    /// Runs units blocks [firstBlock, endBlock) of one step for batch rows 0..batch−1.
+    /// </summary>
+    /// <param name="w">The packed weights.</param>
+    /// <param name="activation">Keras activation (element-wise, vectorised).</param>
+    /// <param name="recurrentActivation">Keras recurrent_activation (element-wise, vectorised).</param>
+    /// <param name="batch">Rows.</param>
+    /// <param name="projection">Row r's interleaved projection at projection[r·projectionStride ..].</param>
+    /// <param name="projectionStride">Elements between consecutive rows' projections.</param>
+    /// <param name="hPrev">batch × PaddedUnits.</param>
+    /// <param name="cPrev">batch × PaddedUnits.</param>
+    /// <param name="cNext">batch × PaddedUnits (may be <paramref name="cPrev"/>).</param>
+    /// <param name="hNext">batch × PaddedUnits, disjoint from <paramref name="hPrev"/>.</param>
+    /// <param name="firstBlock">First unit block.</param>
+    /// <param name="endBlock">One past the last unit block.</param>
+    public static void Step<T>(LstmPacked<T> w, in Activation activation, in Activation recurrentActivation, int batch,
+        ReadOnlySpan<T> projection, int projectionStride, ReadOnlySpan<T> hPrev, ReadOnlySpan<T> cPrev, Span<T> cNext, Span<T> hNext,
+        int firstBlock, int endBlock) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int up = w.PaddedUnits;
+        if (batch < 1 || hPrev.Length < batch * up || cPrev.Length < batch * up || cNext.Length < batch * up || hNext.Length < batch * up
+            || projection.Length < (long)(batch - 1) * projectionStride + w.ProjectionWidth || firstBlock < 0 || firstBlock > endBlock || endBlock > w.Blocks)
+            throw new ArgumentException("LSTM step buffers are inconsistent with the packed weights.");
+        var args = new Args<T>
+        {
+            Recurrent = ref w.Recurrent[0],
+            Units = w.Units,
+            PaddedUnits = up,
+            Batch = batch,
+            Projection = ref MemoryMarshal.GetReference(projection),
+            ProjectionStride = projectionStride,
+            HPrev = ref MemoryMarshal.GetReference(hPrev),
+            CPrev = ref MemoryMarshal.GetReference(cPrev),
+            CNext = ref MemoryMarshal.GetReference(cNext),
+            HNext = ref MemoryMarshal.GetReference(hNext),
+            First = firstBlock,
+            End = endBlock,
+        };
+        var outer = new Outer<T>(recurrentActivation, args);
+        ActivationDispatch.Visit<T, Outer<T>>(activation, ref outer);
+    }
+
+    /// <summary>
+    /// Runs the whole sequence: for s = 0..time−1 (t = s, or time−1−s going backwards) one fused step with the
+    /// projection rows of step t, h ping-ponging between <paramref name="hA"/> (initial h in) and <paramref name="hB"/>,
+    /// c updated in place; when <paramref name="sequenceOutput"/> is not empty, h of step s goes to
+    /// sequenceOutput[(b·time + s)·units ..]. Returns true when the final h is in <paramref name="hB"/>.
+    /// </summary>
+    /// <param name="w">The packed weights.</param>
+    /// <param name="activation">Keras activation.</param>
+    /// <param name="recurrentActivation">Keras recurrent_activation.</param>
+    /// <param name="batch">Rows.</param>
+    /// <param name="time">Steps.</param>
+    /// <param name="goBackwards">Iterate from the last step.</param>
+    /// <param name="projection">batch × time × ProjectionWidth, batch-first (x·W + b, interleaved).</param>
+    /// <param name="hA">batch × PaddedUnits: initial h.</param>
+    /// <param name="hB">batch × PaddedUnits: scratch.</param>
+    /// <param name="c">batch × PaddedUnits: c in and out.</param>
+    /// <param name="sequenceOutput">batch × time × units, or empty.</param>
+    public static bool Sequence<T>(LstmPacked<T> w, in Activation activation, in Activation recurrentActivation, int batch, int time, bool goBackwards,
+        ReadOnlySpan<T> projection, Span<T> hA, Span<T> hB, Span<T> c, Span<T> sequenceOutput) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int up = w.PaddedUnits;
+        if (batch < 1 || time < 1 || hA.Length < batch * up || hB.Length < batch * up || c.Length < batch * up
+            || projection.Length < (long)batch * time * w.ProjectionWidth
+            || (!sequenceOutput.IsEmpty && sequenceOutput.Length < (long)batch * time * w.Units))
+            throw new ArgumentException("LSTM sequence buffers are inconsistent with the packed weights.");
+        var args = new Args<T>
+        {
+            Recurrent = ref w.Recurrent[0],
+            Units = w.Units,
+            PaddedUnits = up,
+            Batch = batch,
+            Projection = ref MemoryMarshal.GetReference(projection),
+            ProjectionStride = time * w.ProjectionWidth,
+            HPrev = ref MemoryMarshal.GetReference(hA),
+            HNext = ref MemoryMarshal.GetReference(hB),
+            CPrev = ref MemoryMarshal.GetReference(c),
+            CNext = ref MemoryMarshal.GetReference(c),
+            First = 0,
+            End = w.Blocks,
+            Time = time,
+            GoBackwards = goBackwards,
+            Sequence = ref MemoryMarshal.GetReference(sequenceOutput),
+            HasSequence = !sequenceOutput.IsEmpty,
+        };
+        var outer = new Outer<T>(recurrentActivation, args);
+        ActivationDispatch.Visit<T, Outer<T>>(activation, ref outer);
+        return time % 2 == 1;
+    }
+
+    /// <summary>
+    /// <see cref="Sequence{T}"/> for unit blocks [firstBlock, endBlock) only, meeting the other part at
+    /// <paramref name="barrier"/> after every step (steps numbered from <paramref name="stepOffset"/>).
+    /// Buffers are whole (all rows, all blocks) and shared by both parts.
+    /// </summary>
+    internal static unsafe void SequencePart<T>(LstmPacked<T> w, in Activation activation, in Activation recurrentActivation, int batch, int time,
+        bool goBackwards, T* projection, T* hA, T* hB, T* c, T* sequenceOutput, int firstBlock, int endBlock, PairBarrier? barrier, int part, int stepOffset)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var args = new Args<T>
+        {
+            Recurrent = ref w.Recurrent[0],
+            Units = w.Units,
+            PaddedUnits = w.PaddedUnits,
+            Batch = batch,
+            Projection = ref *projection,
+            ProjectionStride = time * w.ProjectionWidth,
+            HPrev = ref *hA,
+            HNext = ref *hB,
+            CPrev = ref *c,
+            CNext = ref *c,
+            First = firstBlock,
+            End = endBlock,
+            Time = time,
+            GoBackwards = goBackwards,
+            Sequence = ref sequenceOutput == null ? ref Unsafe.NullRef<T>() : ref *sequenceOutput,
+            HasSequence = sequenceOutput != null,
+            Barrier = barrier,
+            Part = part,
+            StepOffset = stepOffset,
+        };
+        var outer = new Outer<T>(recurrentActivation, args);
+        ActivationDispatch.Visit<T, Outer<T>>(activation, ref outer);
+    }
+
+    /// <summary>True when both activations have vectorised operators (every element-wise one but exact gelu).</summary>
+    public static bool Supports(in Activation activation, in Activation recurrentActivation) =>
+        activation.IsElementwise && recurrentActivation.IsElementwise
+        && activation.Kind != ActivationKind.Gelu && recurrentActivation.Kind != ActivationKind.Gelu;
+
+    private ref struct Args<T> where T : unmanaged
+    {
+        public ref T Recurrent;
+        public int Units, PaddedUnits, Batch, ProjectionStride, First, End;
+        public ref T Projection, HPrev, CPrev, CNext, HNext;
+        public int Time; // 0: one step
+        public bool GoBackwards, HasSequence;
+        public ref T Sequence;
+        public PairBarrier? Barrier; // set when the blocks are split between two threads
+        public int Part, StepOffset;
+    }
+
+    private readonly ref struct Outer<T>(in Activation recurrentActivation, Args<T> args) : IActivationVisitor<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly Activation _rec = recurrentActivation;
+        private readonly Args<T> _args = args;
+
+        public void Visit<TAct>(TAct act) where TAct : struct, IUnaryOp<T>
+        {
+            var inner = new Inner<T, TAct>(act, _args);
+            ActivationDispatch.Visit<T, Inner<T, TAct>>(_rec, ref inner);
+        }
+    }
+
+    private readonly ref struct Inner<T, TAct>(TAct act, Args<T> args) : IActivationVisitor<T>
+        where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IUnaryOp<T>
+    {
+        private readonly TAct _act = act;
+        private readonly Args<T> _args = args;
+
+        public void Visit<TRec>(TRec rec) where TRec : struct, IUnaryOp<T>
+        {
+            switch (GemmLayout.Width)
+            {
+                case SimdWidth.V512: Steps<T, Vector512<T>, V512<T>, TRec, TAct>(rec, _act, _args, 6); break;
+                case SimdWidth.V256: Steps<T, Vector256<T>, V256<T>, TRec, TAct>(rec, _act, _args, 2); break;
+                default: Steps<T, Vector128<T>, V128<T>, TRec, TAct>(rec, _act, _args, 2); break;
+            }
+        }
+    }
+
+    private static void Steps<T, TV, TS, TRec, TAct>(TRec rec, TAct act, Args<T> a, int mrMax)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
+    {
+        if (a.Time == 0)
+        {
+            Blocks<T, TV, TS, TRec, TAct>(rec, act, a, mrMax);
+            return;
+        }
+        int time = a.Time, u = a.Units, up = a.PaddedUnits;
+        ref T projection = ref a.Projection;
+        int width = 4 * up;
+        int j0 = a.First * TS.Count, j1 = Math.Min(a.End * TS.Count, u); // this call's units
+        for (int s = 0; s < time; s++)
+        {
+            int t = a.GoBackwards ? time - 1 - s : s;
+            a.Projection = ref Unsafe.Add(ref projection, (nint)t * width);
+            Blocks<T, TV, TS, TRec, TAct>(rec, act, a, mrMax);
+            if (a.HasSequence && j1 > j0)
+                for (int b = 0; b < a.Batch; b++)
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref a.HNext, (nint)b * up + j0), j1 - j0)
+                        .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref a.Sequence, ((nint)b * time + s) * u + j0), j1 - j0));
+            a.Barrier?.Arrive(a.Part, a.StepOffset + s);
+            ref T swap = ref a.HPrev;
+            a.HPrev = ref a.HNext;
+            a.HNext = ref swap;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Blocks<T, TV, TS, TRec, TAct>(TRec rec, TAct act, Args<T> a, int mrMax)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
+    {
+        int lanes = TS.Count, u = a.Units, up = a.PaddedUnits;
+        nint panel = (nint)u * 4 * lanes;
+        for (int jb = a.First; jb < a.End; jb++)
+        {
+            ref T b = ref Unsafe.Add(ref a.Recurrent, jb * panel);
+            nint col = (nint)jb * lanes;
+            for (int r = 0; r < a.Batch;)
+            {
+                int rows = Math.Min(mrMax, a.Batch - r);
+                ref T h = ref Unsafe.Add(ref a.HPrev, (nint)r * up);
+                ref T p = ref Unsafe.Add(ref a.Projection, (nint)r * a.ProjectionStride + 4 * col);
+                ref T cp = ref Unsafe.Add(ref a.CPrev, (nint)r * up + col);
+                ref T cn = ref Unsafe.Add(ref a.CNext, (nint)r * up + col);
+                ref T hn = ref Unsafe.Add(ref a.HNext, (nint)r * up + col);
+                switch (rows)
+                {
+                    case 1: One<T, TV, TS, TRec, TAct>(rec, act, u, ref h, ref b, ref p, ref cp, ref cn, ref hn); break;
+                    case 2: Tile<T, TV, TS, TRec, TAct, C2>(rec, act, u, ref h, up, ref b, ref p, a.ProjectionStride, ref cp, ref cn, ref hn); break;
+                    case 3: Tile<T, TV, TS, TRec, TAct, C3>(rec, act, u, ref h, up, ref b, ref p, a.ProjectionStride, ref cp, ref cn, ref hn); break;
+                    case 4: Tile<T, TV, TS, TRec, TAct, C4>(rec, act, u, ref h, up, ref b, ref p, a.ProjectionStride, ref cp, ref cn, ref hn); break;
+                    case 5: Tile<T, TV, TS, TRec, TAct, C5>(rec, act, u, ref h, up, ref b, ref p, a.ProjectionStride, ref cp, ref cn, ref hn); break;
+                    default: Tile<T, TV, TS, TRec, TAct, C6>(rec, act, u, ref h, up, ref b, ref p, a.ProjectionStride, ref cp, ref cn, ref hn); break;
+                }
+                r += rows;
+            }
+        }
+    }
+
+    /// <summary>One row: k split in two so eight FMA chains are in flight.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void One<T, TV, TS, TRec, TAct>(TRec rec, TAct act, int k, ref T h, ref T b, ref T p, ref T cp, ref T cn, ref T hn)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
+    {
+        nint w = TS.Count, ldb = 4 * w;
+        TV zero = TS.Splat(0.0);
+        TV s0 = zero, s1 = zero, s2 = zero, s3 = zero, t0 = zero, t1 = zero, t2 = zero, t3 = zero;
+        ref T bp = ref b;
+        nint q = 0;
+        for (; q + 1 < k; q += 2)
+        {
+            TV av = TS.Splat(Unsafe.Add(ref h, q));
+            TV aw = TS.Splat(Unsafe.Add(ref h, q + 1));
+            ref T bq = ref Unsafe.Add(ref bp, ldb);
+            s0 = TS.MulAdd(av, TS.Load(ref bp), s0);
+            s1 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, w)), s1);
+            s2 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 2 * w)), s2);
+            s3 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 3 * w)), s3);
+            t0 = TS.MulAdd(aw, TS.Load(ref bq), t0);
+            t1 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, w)), t1);
+            t2 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, 2 * w)), t2);
+            t3 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, 3 * w)), t3);
+            bp = ref Unsafe.Add(ref bp, 2 * ldb);
+        }
+        if (q < k)
+        {
+            TV av = TS.Splat(Unsafe.Add(ref h, q));
+            s0 = TS.MulAdd(av, TS.Load(ref bp), s0);
+            s1 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, w)), s1);
+            s2 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 2 * w)), s2);
+            s3 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 3 * w)), s3);
+        }
+        Gates<T, TV, TS, TRec, TAct>(rec, act, TS.Add(s0, t0), TS.Add(s1, t1), TS.Add(s2, t2), TS.Add(s3, t3), ref p, ref cp, ref cn, ref hn);
+    }
+
+    /// <summary>MR rows (2..6) × the four gate vectors of one block.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Tile<T, TV, TS, TRec, TAct, TMr>(TRec rec, TAct act, int k, ref T h, nint ldh, ref T b, ref T p, nint ldp, ref T cp, ref T cn, ref T hn)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
+        where TMr : struct, IConst
+    {
+        // the sums go through a small stack tile: the accumulation loop keeps its 4·MR accumulators in registers
+        // (sharing a method with the gate code makes the allocator spill them every iteration), and the gate code
+        // (several transcendental functions) exists once
+        TileBuffer<T> buffer = default;
+        ref T z = ref Unsafe.As<TileBuffer<T>, T>(ref buffer);
+        Accumulate<T, TV, TS, TMr>(k, ref h, ldh, ref b, ref z);
+        nint w = TS.Count, zs = 4 * w;
+        for (int r = 0; r < TMr.Value; r++)
+        {
+            ref T zr = ref Unsafe.Add(ref z, r * zs);
+            Gates<T, TV, TS, TRec, TAct>(rec, act, TS.Load(ref zr), TS.Load(ref Unsafe.Add(ref zr, w)), TS.Load(ref Unsafe.Add(ref zr, 2 * w)),
+                TS.Load(ref Unsafe.Add(ref zr, 3 * w)), ref Unsafe.Add(ref p, r * ldp), ref Unsafe.Add(ref cp, r * ldh), ref Unsafe.Add(ref cn, r * ldh), ref Unsafe.Add(ref hn, r * ldh));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Accumulate<T, TV, TS, TMr>(int k, ref T h, nint ldh, ref T b, ref T z)
+        where T : unmanaged where TV : struct where TS : ISimdOps<TV, T> where TMr : struct, IConst
+    {
+        int mr = TMr.Value;
+        nint w = TS.Count, ldb = 4 * w;
+        TV zero = TS.Splat(0.0);
+        TV c00 = zero, c01 = zero, c02 = zero, c03 = zero;
+        TV c10 = zero, c11 = zero, c12 = zero, c13 = zero;
+        TV c20 = zero, c21 = zero, c22 = zero, c23 = zero;
+        TV c30 = zero, c31 = zero, c32 = zero, c33 = zero;
+        TV c40 = zero, c41 = zero, c42 = zero, c43 = zero;
+        TV c50 = zero, c51 = zero, c52 = zero, c53 = zero;
+        ref T a0 = ref h;
+        ref T a1 = ref Unsafe.Add(ref h, ldh);
+        ref T a2 = ref Unsafe.Add(ref h, mr > 2 ? 2 * ldh : 0);
+        ref T a3 = ref Unsafe.Add(ref h, mr > 3 ? 3 * ldh : 0);
+        ref T a4 = ref Unsafe.Add(ref h, mr > 4 ? 4 * ldh : 0);
+        ref T a5 = ref Unsafe.Add(ref h, mr > 5 ? 5 * ldh : 0);
+        ref T bp = ref b;
+        for (nint q = 0; q < k; q++)
+        {
+            TV b0 = TS.Load(ref bp);
+            TV b1 = TS.Load(ref Unsafe.Add(ref bp, w));
+            TV b2 = TS.Load(ref Unsafe.Add(ref bp, 2 * w));
+            TV b3 = TS.Load(ref Unsafe.Add(ref bp, 3 * w));
+            TV av = TS.Splat(Unsafe.Add(ref a0, q));
+            c00 = TS.MulAdd(av, b0, c00); c01 = TS.MulAdd(av, b1, c01); c02 = TS.MulAdd(av, b2, c02); c03 = TS.MulAdd(av, b3, c03);
+            av = TS.Splat(Unsafe.Add(ref a1, q));
+            c10 = TS.MulAdd(av, b0, c10); c11 = TS.MulAdd(av, b1, c11); c12 = TS.MulAdd(av, b2, c12); c13 = TS.MulAdd(av, b3, c13);
+            if (mr > 2) { av = TS.Splat(Unsafe.Add(ref a2, q)); c20 = TS.MulAdd(av, b0, c20); c21 = TS.MulAdd(av, b1, c21); c22 = TS.MulAdd(av, b2, c22); c23 = TS.MulAdd(av, b3, c23); }
+            if (mr > 3) { av = TS.Splat(Unsafe.Add(ref a3, q)); c30 = TS.MulAdd(av, b0, c30); c31 = TS.MulAdd(av, b1, c31); c32 = TS.MulAdd(av, b2, c32); c33 = TS.MulAdd(av, b3, c33); }
+            if (mr > 4) { av = TS.Splat(Unsafe.Add(ref a4, q)); c40 = TS.MulAdd(av, b0, c40); c41 = TS.MulAdd(av, b1, c41); c42 = TS.MulAdd(av, b2, c42); c43 = TS.MulAdd(av, b3, c43); }
+            if (mr > 5) { av = TS.Splat(Unsafe.Add(ref a5, q)); c50 = TS.MulAdd(av, b0, c50); c51 = TS.MulAdd(av, b1, c51); c52 = TS.MulAdd(av, b2, c52); c53 = TS.MulAdd(av, b3, c53); }
+            bp = ref Unsafe.Add(ref bp, ldb);
+        }
+        nint zs = 4 * w;
+        Park<T, TV, TS>(ref z, c00, c01, c02, c03);
+        Park<T, TV, TS>(ref Unsafe.Add(ref z, zs), c10, c11, c12, c13);
+        if (mr > 2) Park<T, TV, TS>(ref Unsafe.Add(ref z, 2 * zs), c20, c21, c22, c23);
+        if (mr > 3) Park<T, TV, TS>(ref Unsafe.Add(ref z, 3 * zs), c30, c31, c32, c33);
+        if (mr > 4) Park<T, TV, TS>(ref Unsafe.Add(ref z, 4 * zs), c40, c41, c42, c43);
+        if (mr > 5) Park<T, TV, TS>(ref Unsafe.Add(ref z, 5 * zs), c50, c51, c52, c53);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Park<T, TV, TS>(ref T z, TV a, TV b, TV c, TV d) where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
+    {
+        nint w = TS.Count;
+        TS.Store(a, ref z);
+        TS.Store(b, ref Unsafe.Add(ref z, w));
+        TS.Store(c, ref Unsafe.Add(ref z, 2 * w));
+        TS.Store(d, ref Unsafe.Add(ref z, 3 * w));
+    }
+
+    /// <summary>6 rows × 4 gates × up to 64 bytes of lanes.</summary>
+    [InlineArray(6 * 4 * 64)]
+    private struct TileBuffer<T> where T : unmanaged
+    {
+        private byte _element;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Gates<T, TV, TS, TRec, TAct>(TRec rec, TAct act, TV zi, TV zf, TV zc, TV zo, ref T p, ref T cp, ref T cn, ref T hn)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
+    {
+        nint w = TS.Count;
+        TV i = rec.Invoke<TV, TS>(TS.Add(TS.Load(ref p), zi));
+        TV f = rec.Invoke<TV, TS>(TS.Add(TS.Load(ref Unsafe.Add(ref p, w)), zf));
+        TV g = act.Invoke<TV, TS>(TS.Add(TS.Load(ref Unsafe.Add(ref p, 2 * w)), zc));
+        TV o = rec.Invoke<TV, TS>(TS.Add(TS.Load(ref Unsafe.Add(ref p, 3 * w)), zo));
+        TV c = TS.Add(TS.Mul(f, TS.Load(ref cp)), TS.Mul(i, g));
+        TS.Store(c, ref cn);
+        TS.Store(TS.Mul(o, act.Invoke<TV, TS>(c)), ref hn);
+    }
+}

@@ -1,0 +1,124 @@
+namespace KerasPort.Compute.Kernels;
+
+/// <summary>Work split in two halves: part 0 runs on the caller, part 1 on <see cref="PairWorker"/>'s thread.</summary>
+internal interface IPairJob
+{
+    /// <summary>Runs half <paramref name="part"/> (0 or 1).</summary>
+    void Run(int part);
+}
+
+/// <summary>
+/// One persistent background thread that takes the second half of large kernels (the machine this targets has two
+/// cores). A caller that finds the worker busy (another thread's parallel section) runs both halves itself, so
+/// concurrent callers are safe and never wait on each other. No allocation per call: the job is a reusable object.
+/// The worker spins briefly after each job (back-to-back calls avoid a wake-up), then blocks.
+/// </summary>
+internal static class PairWorker
+{
+    private static readonly object s_gate = new();
+    private static readonly SemaphoreSlim s_start = new(0);
+    private static IPairJob? s_job;
+    private static volatile int s_pending; // 1 while the worker owes part 1 of s_job
+    private static volatile Exception? s_error;
+    private static Thread? s_thread;
+
+    /// <summary>Whether a second core exists to run part 1 on.</summary>
+    public static bool Available { get; } = Environment.ProcessorCount >= 2;
+
+    /// <summary>
+    /// Runs <c>job.Run(0)</c> here and <c>job.Run(1)</c> on the worker, returning when both are done; both halves
+    /// run here, one after the other, when the worker is busy or unavailable (<paramref name="inParallel"/> tells the
+    /// job which happened before it starts, through <see cref="IPairJob.Run"/>'s caller: it is false then).
+    /// </summary>
+    public static void Run(IPairJob job, out bool inParallel)
+    {
+        inParallel = false;
+        if (!Available || !Monitor.TryEnter(s_gate))
+        {
+            job.Run(-1);
+            return;
+        }
+        try
+        {
+            EnsureThread();
+            s_job = job;
+            s_error = null;
+            s_pending = 1;
+            s_start.Release();
+            inParallel = true;
+            try
+            {
+                job.Run(0);
+            }
+            finally
+            {
+                var spin = new SpinWait();
+                while (s_pending != 0) spin.SpinOnce(-1);
+                s_job = null;
+            }
+            if (s_error is { } e) throw new AggregateException(e);
+        }
+        finally
+        {
+            Monitor.Exit(s_gate);
+        }
+    }
+
+    private static void EnsureThread()
+    {
+        if (s_thread is not null) return;
+        s_thread = new Thread(Loop) { IsBackground = true, Name = "KerasPort pair worker" };
+        s_thread.Start();
+    }
+
+    private static void Loop()
+    {
+        while (true)
+        {
+            s_start.Wait();
+            try
+            {
+                s_job!.Run(1);
+            }
+            catch (Exception e)
+            {
+                s_error = e;
+            }
+            finally
+            {
+                s_pending = 0;
+            }
+        }
+    }
+}
+
+/// <summary>A reusable two-party step barrier: each side calls <see cref="Arrive"/> after its step s and waits for the other.</summary>
+internal sealed class PairBarrier
+{
+    private volatile int _count0, _count1;
+    private volatile bool _abandoned;
+
+    /// <summary>Resets for a new run.</summary>
+    public void Reset()
+    {
+        _count0 = 0;
+        _count1 = 0;
+        _abandoned = false;
+    }
+
+    /// <summary>Marks one side as gone (it threw), so the other stops waiting.</summary>
+    public void Abandon() => _abandoned = true;
+
+    /// <summary>Side <paramref name="part"/> finished step <paramref name="step"/>; returns when the other side has too.</summary>
+    public void Arrive(int part, int step)
+    {
+        if (part == 0) _count0 = step + 1;
+        else _count1 = step + 1;
+        var spin = new SpinWait();
+        if (part == 0)
+            while (_count1 <= step && !_abandoned) spin.SpinOnce(-1);
+        else
+            while (_count0 <= step && !_abandoned) spin.SpinOnce(-1);
+        if (_abandoned) throw new OperationCanceledException("the other half of a parallel kernel failed.");
+    }
+}
