@@ -70,6 +70,17 @@ internal static class OpShapes
             throw new ShapeMismatchException($"Layer '{layer}': {tensor} should have {expected} elements {shapeText.ToStringAndClear()} but has {actual}.");
     }
 
+    /// <summary>Marks the (possibly negative) <paramref name="axes"/> in <paramref name="reduced"/> (one flag per axis); rejects repeats.</summary>
+    public static void MarkAxes(string layer, ReadOnlySpan<int> axes, Span<bool> reduced)
+    {
+        foreach (int a0 in axes)
+        {
+            int a = NormalizeAxis(layer, a0, reduced.Length);
+            if (reduced[a]) throw new InvalidModelArgumentException($"Layer '{layer}': axis {a0} is listed twice.");
+            reduced[a] = true;
+        }
+    }
+
     /// <summary>Throws unless the dimension is at least 1.</summary>
     public static void RequirePositive(string layer, string name, int value)
     {

@@ -174,12 +174,7 @@ internal static class NormalizationOps
         if (axes.IsEmpty) throw new InvalidModelArgumentException($"Layer '{layer}': LayerNormalization needs at least one axis.");
 
         Span<bool> reduced = stackalloc bool[rank];
-        foreach (int a0 in axes)
-        {
-            int a = OpShapes.NormalizeAxis(layer, a0, rank);
-            if (reduced[a]) throw new InvalidModelArgumentException($"Layer '{layer}': axis {a0} is listed twice.");
-            reduced[a] = true;
-        }
+        OpShapes.MarkAxes(layer, axes, reduced);
         Span<int> keptShape = stackalloc int[rank], keptStrides = stackalloc int[rank];
         Span<int> redShape = stackalloc int[rank], redStrides = stackalloc int[rank];
         var (nk, nr) = OpShapes.SplitAxes(shape, reduced, keptShape, keptStrides, redShape, redStrides);
