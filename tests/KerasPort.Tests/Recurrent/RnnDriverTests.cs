@@ -1,3 +1,4 @@
+using KerasPort.Compute.Kernels;
 using KerasPort.Compute;
 using KerasPort.Compute.Recurrent;
 
@@ -169,11 +170,15 @@ public class RnnDriverTests
     /// <summary>
     /// Large enough to be split over two threads (PairWorker): eight concurrent callers on one cell, each with its
     /// own workspace, all get the direct equations' answer and bit-identical results (whoever got the worker thread).
+    /// Batch 4 splits the batch rows; batch 2 cannot (halves of one row), so it splits the unit blocks.
     /// </summary>
-    [Fact]
-    public void Lstm_TwoThreadSplit_ConcurrentCallers_MatchDirectEquationsAndEachOther()
+    [Theory]
+    [InlineData(4, 24)]
+    [InlineData(2, 30)]
+    public void Lstm_TwoThreadSplit_ConcurrentCallers_MatchDirectEquationsAndEachOther(int batch, int time)
     {
-        int batch = 4, time = 24, inSize = 10, u = 96;
+        int inSize = 10, u = 96;
+        Assert.Equal(batch == 4, LstmSequenceJob<float>.ChooseBatchSplit(batch, time, inSize) > 0);
         var rng = new Random(77);
         var x = Random(rng, batch * time * inSize, 1.0);
         var W = Random(rng, inSize * 4 * u, 0.3);
@@ -200,6 +205,84 @@ public class RnnDriverTests
         });
         for (int i = 0; i < seq.Length; i++) Assert.Equal(seq[i], results[0][i], 2e-5);
         for (int k = 1; k < 8; k++) Assert.Equal(results[0], results[k]);
+    }
+
+    /// <summary>
+    /// Small-unit LSTMs large enough for the two-thread batch-row split (odd batch sizes, an input wider than one
+    /// GEMM k-block, backwards): the direct equations' answer, and bit-identical to the one-thread fused kernel run
+    /// here on the same packed weights (projection GEMM + <see cref="LstmStepKernel.Sequence{T}"/>).
+    /// </summary>
+    [Theory]
+    [InlineData(4, 120, 7, 33, false)]
+    [InlineData(9, 60, 5, 40, true)]
+    [InlineData(5, 100, 9, 33, false)]
+    [InlineData(7, 70, 300, 40, false)]
+    [InlineData(8, 60, 3, 45, true)]
+    [InlineData(13, 40, 6, 35, false)]
+    public void Lstm_BatchRowSplit_MatchesDirectEquationsAndSerialKernelBitForBit(int batch, int time, int inSize, int u, bool backwards)
+    {
+        var rng = new Random(batch * 100 + u);
+        var x = Random(rng, batch * time * inSize, 1.0);
+        var W = Random(rng, inSize * 4 * u, 0.3);
+        var U = Random(rng, u * 4 * u, 0.2);
+        var bias = Random(rng, 4 * u, 0.5);
+        var (seq, hRef, cRef) = ReferenceLstm(x, batch, time, inSize, u, W, U, bias, null, backwards, null, null);
+        Assert.True((long)time * batch * u * 4 * u >= LstmCell<float>.ParallelMinimumWork);
+        Assert.True((long)u * 4 * u * sizeof(float) <= LstmCell<float>.BatchSplitMaximumRecurrentBytes);
+        Assert.True(LstmSequenceJob<float>.ChooseBatchSplit(batch, time, inSize) > 0);
+        var Wf = W.Select(v => (float)v).ToArray();
+        var Uf = U.Select(v => (float)v).ToArray();
+        var bf = bias.Select(v => (float)v).ToArray();
+        var act = new Activation(ActivationKind.Tanh);
+        var rec = new Activation(ActivationKind.Sigmoid);
+        var cell = new LstmCell<float>(inSize, u, Wf, Uf, bf, act, rec);
+        var xf = x.Select(v => (float)v).ToArray();
+        var states = new float[2 * batch * u];
+        var outSeq = new float[batch * time * u];
+        var last = new float[batch * u];
+        RnnDriver.Run<float>(cell, xf, batch, time, [], backwards, false, states, outSeq, last, new RnnWorkspace<float>());
+        for (int i = 0; i < seq.Length; i++) Assert.Equal(seq[i], outSeq[i], 2e-5);
+        for (int i = 0; i < hRef.Length; i++)
+        {
+            Assert.Equal(hRef[i], states[i], 2e-5);
+            Assert.Equal(cRef[i], states[batch * u + i], 2e-5);
+        }
+        var w = cell.Packed;
+        if (w is null) return; // no SIMD: the generic driver ran, nothing was split
+        int up = w.PaddedUnits, pw = w.ProjectionWidth;
+        var projection = new float[batch * time * pw];
+        Gemm.Multiply<float>(batch * time, xf, inSize, w.Kernel, projection, pw, w.Bias);
+        var hA = new float[batch * up];
+        var hB = new float[batch * up];
+        var c = new float[batch * up];
+        var serialSeq = new float[batch * time * u];
+        bool inB = LstmStepKernel.Sequence<float>(w, act, rec, batch, time, backwards, projection, hA, hB, c, serialSeq);
+        Assert.Equal(serialSeq, outSeq);
+        var hFinal = inB ? hB : hA;
+        for (int b = 0; b < batch; b++)
+            for (int j = 0; j < u; j++)
+            {
+                Assert.Equal(hFinal[b * up + j], states[b * u + j]);
+                Assert.Equal(c[b * up + j], states[(batch + b) * u + j]);
+            }
+    }
+
+    /// <summary>The batch split point keeps one-row tiles where the serial run has them (tile of 6 rows with AVX-512, else 2).</summary>
+    [Fact]
+    public void Lstm_BatchSplitPoint_AvoidsNewOneRowTiles()
+    {
+        int t = LstmStepKernel.TileRows;
+        foreach (int batch in new[] { 2, 3, 4, 7, 8, 9, 13, 64 })
+        {
+            int b0 = LstmSequenceJob<float>.ChooseBatchSplit(batch, 10, 8);
+            if (b0 == 0) continue;
+            Assert.InRange(b0, 1, batch - 1);
+            Assert.NotEqual(1, b0 % t);
+            Assert.Equal(batch % t == 1, (batch - b0) % t == 1);
+            Assert.NotEqual(1, (b0 * 10) % 6);
+        }
+        Assert.Equal(0, LstmSequenceJob<float>.ChooseBatchSplit(2, 10, 8)); // halves of one row would use the one-row kernel
+        Assert.Equal(32, LstmSequenceJob<float>.ChooseBatchSplit(64, 10, 8));
     }
 
     [Fact]

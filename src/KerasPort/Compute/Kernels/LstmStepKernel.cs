@@ -198,7 +198,11 @@ internal static class LstmStepKernel
         ActivationDispatch.Visit<T, Outer<T>>(activation, ref outer);
     }
 
+    /// <summary>Batch rows per tile of the step kernel (a last tile of one row uses a different summation order).</summary>
+    internal static int TileRows => GemmLayout.Width == SimdWidth.V512 ? 6 : 2;
+
     /// <summary>True when both activations have vectorised operators (every element-wise one but exact gelu).</summary>
+
     public static bool Supports(in Activation activation, in Activation recurrentActivation) =>
         activation.IsElementwise && recurrentActivation.IsElementwise
         && activation.Kind != ActivationKind.Gelu && recurrentActivation.Kind != ActivationKind.Gelu;
@@ -237,9 +241,9 @@ internal static class LstmStepKernel
         {
             switch (GemmLayout.Width)
             {
-                case SimdWidth.V512: Steps<T, Vector512<T>, V512<T>, TRec, TAct>(rec, _act, _args, 6); break;
-                case SimdWidth.V256: Steps<T, Vector256<T>, V256<T>, TRec, TAct>(rec, _act, _args, 2); break;
-                default: Steps<T, Vector128<T>, V128<T>, TRec, TAct>(rec, _act, _args, 2); break;
+                case SimdWidth.V512: Steps<T, Vector512<T>, V512<T>, TRec, TAct>(rec, _act, _args, TileRows); break;
+                case SimdWidth.V256: Steps<T, Vector256<T>, V256<T>, TRec, TAct>(rec, _act, _args, TileRows); break;
+                default: Steps<T, Vector128<T>, V128<T>, TRec, TAct>(rec, _act, _args, TileRows); break;
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using KerasPort.Compute.Kernels;
 
@@ -36,8 +37,14 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
     /// <summary>Multiply-adds of h·U in one step below which the per-step barrier costs more than the split saves.</summary>
     internal static long ParallelMinimumStepWork = 60_000;
 
+    /// <summary>
+    /// Largest recurrent_kernel (bytes) for which batch rows are split between the threads (each reads all of U every
+    /// step, with no barrier); above it the unit blocks are split (each reads half of U, meeting after every step).
+    /// </summary>
+    internal static long BatchSplitMaximumRecurrentBytes = 512 * 1024;
+
     private unsafe void RunPair(LstmSequenceJob<T> job, ReadOnlySpan<T> inputs, int batch, int time, bool goBackwards, Span<T> projection,
-        Span<T> hA, Span<T> hB, Span<T> c, Span<T> sequenceOutput)
+        Span<T> hA, Span<T> hB, Span<T> c, Span<T> sequenceOutput, int batchSplit)
     {
         fixed (T* x = inputs)
         fixed (T* p = projection)
@@ -53,6 +60,7 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
             job.Batch = batch;
             job.Time = time;
             job.GoBackwards = goBackwards;
+            job.BatchSplit = batchSplit;
             job.Inputs = x; job.Projection = p; job.HA = a; job.HB = b; job.C = cc; job.Sequence = seq;
             try
             {
@@ -94,9 +102,17 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
             states.Slice((batch + b) * u, u).CopyTo(c.Slice(b * up, u));
         }
         bool inB;
-        if (PairWorker.Available && w.Blocks >= 2 && (long)time * batch * u * 4 * u >= ParallelMinimumWork && (long)batch * u * 4 * u >= ParallelMinimumStepWork)
+        long work = (long)time * batch * u * 4 * u;
+        int batchSplit = PairWorker.Available && batch >= 2 && work >= ParallelMinimumWork
+            && (long)u * 4 * u * Unsafe.SizeOf<T>() <= BatchSplitMaximumRecurrentBytes ? LstmSequenceJob<T>.ChooseBatchSplit(batch, time, InputSize) : 0;
+        if (batchSplit > 0)
         {
-            RunPair(workspace.LstmJob(), inputs, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput);
+            RunPair(workspace.LstmJob(), inputs, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, batchSplit);
+            inB = time % 2 == 1;
+        }
+        else if (PairWorker.Available && w.Blocks >= 2 && work >= ParallelMinimumWork && (long)batch * u * 4 * u >= ParallelMinimumStepWork)
+        {
+            RunPair(workspace.LstmJob(), inputs, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, 0);
             inB = time % 2 == 1;
         }
         else

@@ -15,6 +15,8 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
     public LstmPacked<T> Weights = null!;
     public Activation Activation, RecurrentActivation;
     public int InputSize, Batch, Time;
+    /// <summary>0: split unit blocks with a barrier per step; else part 0 runs batch rows [0, BatchSplit), part 1 the rest, independently.</summary>
+    public int BatchSplit;
     public bool GoBackwards;
     public T* Inputs, Projection, HA, HB, C, Sequence;
 
@@ -29,6 +31,15 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
     {
         var w = Weights;
         int rows = Batch * Time, pw = w.ProjectionWidth;
+        if (BatchSplit > 0)
+        {
+            // batch rows are independent through the whole sequence: no barrier; the split keeps every row on the same
+            // kernels as the serial run (ChooseBatchSplit), so the fallback (both parts here) is the serial run itself
+            if (part < 0) SequenceRows(0, Batch);
+            else if (part == 0) SequenceRows(0, BatchSplit);
+            else SequenceRows(BatchSplit, Batch - BatchSplit);
+            return;
+        }
         if (part < 0)
         {
             Project(0, rows);
@@ -52,6 +63,15 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
             throw;
         }
 
+        void SequenceRows(int first, int count)
+        {
+            int up = w.PaddedUnits;
+            Project(first * Time, count * Time);
+            LstmStepKernel.SequencePart(w, Activation, RecurrentActivation, count, Time, GoBackwards, Projection + (long)first * Time * pw,
+                HA + (long)first * up, HB + (long)first * up, C + (long)first * up, Sequence == null ? null : Sequence + (long)first * Time * w.Units,
+                0, w.Blocks, null, 0, 0);
+        }
+
         void Project(int first, int count)
         {
             if (count == 0) return;
@@ -60,4 +80,31 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
             Gemm.Multiply(count, x, InputSize, w.Kernel, y, pw, w.Bias);
         }
     }
+
+    /// <summary>
+    /// A batch row to split at so that both parts run every row through the same kernels as the serial run (the step
+    /// kernel's and the GEMM's one-row tiles sum in another order; GEMM k-blocking needs more than MR rows), as near
+    /// the middle as possible; 0 when there is none.
+    /// </summary>
+    public static int ChooseBatchSplit(int batch, int time, int inputSize)
+    {
+        int half = batch / 2;
+        for (int d = 0; d <= half; d++)
+        {
+            foreach (int b0 in (ReadOnlySpan<int>)[half + d, half - d])
+            {
+                if (b0 < 1 || b0 >= batch) continue;
+                if (!SameTiles(b0, batch, LstmStepKernel.TileRows)) continue;
+                long r0 = (long)b0 * time, rows = (long)batch * time;
+                if (!SameTiles(r0, rows, GemmLayout.MR)) continue;
+                if (inputSize > GemmLayout.KC && (r0 <= GemmLayout.MR || rows - r0 <= GemmLayout.MR)) continue;
+                return b0;
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>Whether rows [0, first) and [first, total), each tiled from its start by <paramref name="tile"/>, put a one-row tile exactly where the serial tiling does.</summary>
+    private static bool SameTiles(long first, long total, int tile) =>
+        first % tile != 1 && ((total - first) % tile == 1) == (total % tile == 1);
 }

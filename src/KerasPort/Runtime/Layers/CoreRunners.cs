@@ -42,8 +42,13 @@ internal sealed class DenseRunner<T> : LayerRunner<T> where T : unmanaged, IFloa
         var x = inputs[0];
         int rows = x.Length / _inputDim;
         var y = outputs[0].Data;
-        if (_packed is not null) Gemm.Multiply(rows, x.Data, _inputDim, _packed, y, _units, _bias ?? default);
-        else Gemm.Multiply(rows, _units, _inputDim, x.Data, _inputDim, _kernel, _units, y, _units, _bias ?? default);
+        if (_packed is not null)
+        {
+            // Large products are split by rows over both cores (bit-identical to the serial product).
+            ParallelGemm.MultiplyActivate(rows, x.Data, _packed, y, _bias ?? default, _activation);
+            return;
+        }
+        Gemm.Multiply(rows, _units, _inputDim, x.Data, _inputDim, _kernel, _units, y, _units, _bias ?? default);
         if (_activation.Kind != ActivationKind.Linear) ActivationFunctions.Apply(_activation, y, _units);
     }
 }

@@ -1,0 +1,87 @@
+using System.Numerics;
+
+namespace KerasPort.Compute.Kernels;
+
+/// <summary>
+/// C = act(A·B + bias) for a dense layer over m rows, split by rows over two threads (<see cref="PairWorker"/>) when the
+/// product is large enough. The split point is a multiple of <see cref="GemmLayout.MR"/> and each half keeps more than
+/// MR rows, so every row goes through the same micro-kernel and k-blocking as in the serial product: results are
+/// bit-identical to <see cref="Gemm.Multiply{T}(int, ReadOnlySpan{T}, int, PackedMatrix{T}, Span{T}, int, ReadOnlySpan{T}, bool)"/>
+/// followed by <see cref="ActivationFunctions.Apply{T}(in Activation, Span{T}, int)"/>. Each calling thread reuses its
+/// own job object (no allocation after the first call); a caller that finds the worker busy runs both halves itself.
+/// </summary>
+internal static unsafe class ParallelGemm
+{
+    /// <summary>Multiply-adds (m·k·n) below which the product stays on the calling thread.</summary>
+    internal static long MinimumWork = 2_000_000;
+
+    /// <summary>C (m × B.Columns, contiguous) = act(A (m × B.Rows, contiguous)·B + bias).</summary>
+    public static void MultiplyActivate<T>(int m, ReadOnlySpan<T> a, PackedMatrix<T> b, Span<T> c, ReadOnlySpan<T> bias, in Activation activation)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        MultiplyActivate(m, a, b, c, bias, activation, MinimumWork);
+
+    /// <summary>As above with an explicit threshold (tests force the two-thread path with 0).</summary>
+    internal static void MultiplyActivate<T>(int m, ReadOnlySpan<T> a, PackedMatrix<T> b, Span<T> c, ReadOnlySpan<T> bias, in Activation activation, long minimumWork)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        int k = b.Rows, n = b.Columns;
+        if (!PairWorker.Available || m < 4 * GemmLayout.MR || (long)m * k * n < minimumWork || n == 0)
+        {
+            Serial(m, a, b, c, bias, activation);
+            return;
+        }
+        GemmChecks.Validate(m, n, k, a.Length, k, b.Data.Length, n, c.Length, n, bias.Length, packed: true);
+        var job = Job<T>.Current ??= new Job<T>();
+        fixed (T* pa = a, pc = c, pbias = bias)
+        {
+            job.M = m;
+            job.A = pa;
+            job.C = pc;
+            job.Bias = pbias;
+            job.BiasLength = bias.Length;
+            job.B = b;
+            job.Activation = activation;
+            try
+            {
+                PairWorker.Run(job, out _);
+            }
+            finally
+            {
+                job.B = null;
+                job.A = job.C = job.Bias = null;
+            }
+        }
+    }
+
+    private static void Serial<T>(int m, ReadOnlySpan<T> a, PackedMatrix<T> b, Span<T> c, ReadOnlySpan<T> bias, in Activation activation)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = b.Columns;
+        Gemm.Multiply(m, a, b.Rows, b, c, n, bias);
+        if (activation.Kind != ActivationKind.Linear && m > 0) ActivationFunctions.Apply(activation, c[..(m * n)], n);
+    }
+
+    private sealed class Job<T> : IPairJob where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [ThreadStatic] public static Job<T>? Current;
+
+        public int M, BiasLength;
+        public T* A, C, Bias;
+        public PackedMatrix<T>? B;
+        public Activation Activation;
+
+        public void Run(int part)
+        {
+            var b = B!;
+            int k = b.Rows, n = b.Columns;
+            int mr = GemmLayout.MR;
+            int split = (M / 2 + mr - 1) / mr * mr;
+            int first = part == 1 ? split : 0;
+            int count = part switch { 0 => split, 1 => M - split, _ => M };
+            var a = new ReadOnlySpan<T>(A + (long)first * k, count * k);
+            var c = new Span<T>(C + (long)first * n, count * n);
+            Serial(count, a, b, c, new ReadOnlySpan<T>(Bias, BiasLength), Activation);
+        }
+    }
+}

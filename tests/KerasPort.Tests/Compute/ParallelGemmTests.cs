@@ -1,0 +1,124 @@
+using System.Numerics;
+using KerasPort.Compute;
+using KerasPort.Compute.Kernels;
+
+namespace KerasPort.Tests.Compute;
+
+/// <summary>
+/// <see cref="ParallelGemm"/> (the two-core Dense product): forced onto the two-thread path (threshold 0) it must
+/// match <see cref="GemmReference"/> + the reference activation within the GEMM bound of <see cref="GemmTests"/>, and
+/// be bit-identical to the serial <see cref="Gemm"/> product + activation, also under many concurrent callers.
+/// </summary>
+[Trait("Category", "Kernels")]
+public class ParallelGemmTests
+{
+    [Theory]
+    [InlineData(24, 13, 17)]   // smallest m that splits (4·MR)
+    [InlineData(25, 40, 65)]
+    [InlineData(29, 7, 3)]
+    [InlineData(37, 257, 33)]  // k over one k-block (KC = 256)
+    [InlineData(61, 31, 129)]
+    [InlineData(256, 64, 40)]
+    [InlineData(5, 20, 20)]    // too few rows to split: serial path
+    public void Matches_reference_and_serial_bit_for_bit(int m, int k, int n)
+    {
+        Case<float>(m, k, n, new Activation(ActivationKind.Relu), bias: true);
+        Case<float>(m, k, n, Activation.Linear, bias: false);
+        Case<double>(m, k, n, new Activation(ActivationKind.Relu), bias: true);
+        Case<double>(m, k, n, Activation.Linear, bias: true);
+    }
+
+    [Fact]
+    public void Softmax_is_applied_per_row_in_each_half()
+    {
+        var rnd = new Random(5);
+        int m = 31, k = 9, n = 11;
+        float[] a = KernelAssert.Uniform<float>(rnd, m * k, -1, 1), w = KernelAssert.Uniform<float>(rnd, k * n, -1, 1);
+        var packed = PackedMatrix<float>.Pack(w, k, n);
+        var act = new Activation(ActivationKind.Softmax);
+        var serial = new float[m * n];
+        Gemm.Multiply(m, a, k, packed, serial, n);
+        ActivationFunctions.Apply(act, serial.AsSpan(), n);
+        var parallel = new float[m * n];
+        ParallelGemm.MultiplyActivate(m, a, packed, parallel, default, act, minimumWork: 0);
+        Assert.Equal(serial, parallel);
+        for (int i = 0; i < m; i++)
+        {
+            double sum = 0;
+            for (int j = 0; j < n; j++) sum += parallel[i * n + j];
+            Assert.InRange(sum, 1 - 1e-5, 1 + 1e-5);
+        }
+    }
+
+    [Fact]
+    public void Concurrent_callers_get_the_serial_result()
+    {
+        var rnd = new Random(9);
+        int m = 53, k = 70, n = 45;
+        float[] w = KernelAssert.Uniform<float>(rnd, k * n, -1, 1), bias = KernelAssert.Uniform<float>(rnd, n, -1, 1);
+        var packed = PackedMatrix<float>.Pack(w, k, n);
+        var act = new Activation(ActivationKind.Relu);
+        const int callers = 8;
+        var inputs = new float[callers][];
+        var expected = new float[callers][];
+        for (int t = 0; t < callers; t++)
+        {
+            inputs[t] = KernelAssert.Uniform<float>(rnd, m * k, -1, 1);
+            expected[t] = new float[m * n];
+            Gemm.Multiply(m, inputs[t], k, packed, expected[t], n, bias);
+            ActivationFunctions.Apply(act, expected[t].AsSpan(), n);
+        }
+        var failures = new int[callers];
+        var threads = new Thread[callers];
+        for (int t = 0; t < callers; t++)
+        {
+            int id = t;
+            threads[t] = new Thread(() =>
+            {
+                var y = new float[m * n];
+                for (int it = 0; it < 200; it++)
+                {
+                    Array.Fill(y, float.NaN);
+                    ParallelGemm.MultiplyActivate(m, inputs[id], packed, y, bias, act, minimumWork: 0);
+                    if (!y.AsSpan().SequenceEqual(expected[id])) failures[id]++;
+                }
+            });
+            threads[t].Start();
+        }
+        foreach (var th in threads) th.Join();
+        Assert.All(failures, f => Assert.Equal(0, f));
+    }
+
+    private static void Case<T>(int m, int k, int n, Activation act, bool bias) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rnd = new Random(m * 1000 + k * 10 + n);
+        T[] a = KernelAssert.Uniform<T>(rnd, m * k, -1, 1), w = KernelAssert.Uniform<T>(rnd, k * n, -1, 1);
+        T[] b = bias ? KernelAssert.Uniform<T>(rnd, n, -1, 1) : [];
+        var packed = PackedMatrix<T>.Pack(w, k, n);
+
+        var expected = new T[m * n];
+        GemmReference.Multiply<T>(m, n, k, a, k, w, n, expected, n, b);
+        ActivationReference.Apply(act, expected.AsSpan(), n);
+
+        var serial = new T[m * n];
+        Gemm.Multiply<T>(m, a, k, packed, serial, n, b);
+        ActivationFunctions.Apply(act, serial.AsSpan(), n);
+
+        var parallel = new T[m * n + 3];
+        parallel.AsSpan().Fill(T.CreateTruncating(-7777));
+        ParallelGemm.MultiplyActivate<T>(m, a, packed, parallel.AsSpan(0, m * n), b, act, minimumWork: 0);
+
+        double u = KernelAssert.U<T>();
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                string where = $"{typeof(T).Name} {act.Kind} m={m} k={k} n={n} C[{i},{j}]";
+                KernelAssert.Same(parallel[i * n + j], serial[i * n + j], where);
+                // relu is 1-Lipschitz, so the GEMM bound carries over to relu(C).
+                double s = bias ? Math.Abs(double.CreateTruncating(b[j])) : 0;
+                for (int p = 0; p < k; p++) s += Math.Abs(double.CreateTruncating(a[i * k + p]) * double.CreateTruncating(w[p * n + j]));
+                KernelAssert.Within(parallel[i * n + j], expected[i * n + j], 2 * (k + 3) * u * s, where);
+            }
+        for (int j = m * n; j < parallel.Length; j++) Assert.Equal(T.CreateTruncating(-7777), parallel[j]);
+    }
+}
