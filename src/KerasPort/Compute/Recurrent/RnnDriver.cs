@@ -1,4 +1,5 @@
 using System.Numerics;
+using KerasPort.Compute.Kernels;
 
 namespace KerasPort.Compute.Recurrent;
 
@@ -12,6 +13,10 @@ internal sealed class RnnWorkspace<T> where T : unmanaged, IFloatingPointIeee754
     private T[] _stepOutput = [];
     private T[] _scratch = [];
     private LstmSequenceJob<T>? _lstmJob;
+    private RnnBatchSplitJob<T>? _batchSplitJob;
+
+    /// <summary>This workspace's (reusable) two-thread batch-split job for GRU / SimpleRNN.</summary>
+    internal RnnBatchSplitJob<T> BatchSplitJob() => _batchSplitJob ??= new RnnBatchSplitJob<T>();
 
     /// <summary>This workspace's (reusable) two-thread LSTM job.</summary>
     internal LstmSequenceJob<T> LstmJob() => _lstmJob ??= new LstmSequenceJob<T>();
@@ -61,6 +66,67 @@ internal static class RnnDriver
         if (mask.IsEmpty && cell is LstmCell<T> lstm
             && lstm.TryRunSequence(inputs, batch, time, goBackwards, states, sequenceOutput, lastOutput, workspace, carriedOutput))
             return;
+        if (PairWorker.Available && batch >= 2 && RnnBatchSplitJob<T>.Supports(cell)
+            && (long)time * batch * cell.OutputSize * cell.ProjectionSize >= RnnBatchSplitJob<T>.MinimumWork
+            && SplittableBuffers(cell, inputs, batch, time, mask, states, sequenceOutput, lastOutput, carriedOutput))
+        {
+            int split = RnnBatchSplitJob<T>.ChooseSplit(batch, time, cell.InputSize, cell.OutputSize);
+            if (split > 0)
+            {
+                RunSplit(workspace.BatchSplitJob(), split, cell, inputs, batch, time, mask, goBackwards, zeroOutputForMask, states,
+                    sequenceOutput, lastOutput, carriedOutput);
+                return;
+            }
+        }
+        RunSteps(cell, inputs, batch, time, mask, goBackwards, zeroOutputForMask, states, sequenceOutput, lastOutput, workspace, carriedOutput);
+    }
+
+    private static unsafe void RunSplit<T>(RnnBatchSplitJob<T> job, int split, IRecurrentCell<T> cell, ReadOnlySpan<T> inputs, int batch, int time,
+        ReadOnlySpan<bool> mask, bool goBackwards, bool zeroOutputForMask, Span<T> states, Span<T> sequenceOutput, Span<T> lastOutput,
+        Span<T> carriedOutput) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        fixed (T* x = inputs)
+        fixed (bool* m = mask)
+        fixed (T* st = states)
+        fixed (T* seq = sequenceOutput)
+        fixed (T* last = lastOutput)
+        fixed (T* carried = carriedOutput)
+        {
+            job.Cell = cell;
+            job.Batch = batch; job.Time = time; job.Split = split; job.StateSize = cell.StateSizes[0];
+            job.GoBackwards = goBackwards; job.ZeroOutputForMask = zeroOutputForMask;
+            job.HasMask = !mask.IsEmpty; job.HasSequence = !sequenceOutput.IsEmpty; job.HasCarried = !carriedOutput.IsEmpty;
+            job.Inputs = x; job.Mask = m; job.States = st; job.Sequence = seq; job.Last = last; job.Carried = carried;
+            try
+            {
+                PairWorker.Run(job, out _);
+            }
+            finally
+            {
+                job.Cell = null;
+                job.Inputs = job.States = job.Sequence = job.Last = job.Carried = null;
+                job.Mask = null;
+            }
+        }
+    }
+
+    /// <summary>Buffers laid out exactly batch-first (so a range of rows is a contiguous slice of each).</summary>
+    private static bool SplittableBuffers<T>(IRecurrentCell<T> cell, ReadOnlySpan<T> inputs, int batch, int time, ReadOnlySpan<bool> mask,
+        Span<T> states, Span<T> sequenceOutput, Span<T> lastOutput, Span<T> carriedOutput) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long rows = (long)batch * time;
+        int outSize = cell.OutputSize;
+        return inputs.Length == rows * cell.InputSize && (mask.IsEmpty || mask.Length == rows)
+            && states.Length == (long)batch * cell.StateSizes[0] && (sequenceOutput.IsEmpty || sequenceOutput.Length == rows * outSize)
+            && lastOutput.Length == (long)batch * outSize && (carriedOutput.IsEmpty || carriedOutput.Length == (long)batch * outSize);
+    }
+
+    /// <summary>The generic step loop of <see cref="Run{T}"/> on this thread (same parameters).</summary>
+    internal static void RunSteps<T>(IRecurrentCell<T> cell, ReadOnlySpan<T> inputs, int batch, int time, ReadOnlySpan<bool> mask,
+        bool goBackwards, bool zeroOutputForMask, Span<T> states, Span<T> sequenceOutput, Span<T> lastOutput, RnnWorkspace<T> workspace,
+        Span<T> carriedOutput)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         int inSize = cell.InputSize, p = cell.ProjectionSize, outSize = cell.OutputSize;
         int stateLength = states.Length;
 
