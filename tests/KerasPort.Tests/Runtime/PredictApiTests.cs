@@ -50,6 +50,21 @@ public class PredictApiTests
         }
     }
 
+    [Theory]
+    [InlineData("bidirectional/bidi_lstm_concat_state.h5")]
+    [InlineData("bidirectional/bidi_gru_none_state_seq.h5")]
+    public void Bidirectional_SteadyState_AllocatesNothing(string fixture)
+    {
+        var model = Load(fixture);
+        var shapes = model.Graph.Inputs.Select(i => i.Shape.Select(d => d ?? 2).ToArray()).ToArray();
+        var inputs = shapes.Select((s, k) => Tensor.Create(Random(s.Aggregate(1, (a, b) => a * b), k), s.Select(d => (nint)d).ToArray())).ToArray();
+        var outputs = model.GetOutputShapes(shapes).Select(s => Tensor.Create(new float[s.Aggregate(1, (a, b) => a * b)], s.Select(d => (nint)d).ToArray())).ToArray();
+        for (int i = 0; i < 200; i++) model.Predict<float>(inputs, outputs); // past tiered JIT promotion
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++) model.Predict<float>(inputs, outputs);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Fact]
     public void ConcurrentCallers_GetTheSameResultsAsSerialCalls()
     {

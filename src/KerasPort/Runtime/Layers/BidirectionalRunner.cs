@@ -85,17 +85,7 @@ internal sealed class BidirectionalRunner<T> : LayerRunner<T> where T : unmanage
     public override void Run(Slot<T>[] inputs, Slot<T>[] outputs, object? workspace, RunState<T> state)
     {
         var ws = (Workspace)workspace!;
-        Slot<T>[] fIn, bIn;
-        if (inputs.Length == 1)
-        {
-            fIn = ws.SingleInput(inputs[0]);
-            bIn = fIn;
-        }
-        else
-        {
-            fIn = [inputs[0], .. inputs.Skip(1).Take(ForwardStates)];
-            bIn = [inputs[0], .. inputs.Skip(1 + ForwardStates)];
-        }
+        var (fIn, bIn) = ws.DirectionInputs(inputs, ForwardStates);
         _forward.Run(fIn, ws.ForwardOutputs, ws.ForwardWorkspace, state);
         _backward.Run(bIn, ws.BackwardOutputs, ws.BackwardWorkspace, state);
 
@@ -155,7 +145,7 @@ internal sealed class BidirectionalRunner<T> : LayerRunner<T> where T : unmanage
 
     private sealed class Workspace
     {
-        private readonly Slot<T>[] _single = new Slot<T>[1];
+        private Slot<T>[]? _source, _forwardInputs, _backwardInputs;
 
         public Workspace(object? forward, object? backward, int[][] forwardShapes, int[][] backwardShapes)
         {
@@ -170,10 +160,19 @@ internal sealed class BidirectionalRunner<T> : LayerRunner<T> where T : unmanage
         public Slot<T>[] ForwardOutputs { get; }
         public Slot<T>[] BackwardOutputs { get; }
 
-        public Slot<T>[] SingleInput(Slot<T> x)
+        /// <summary>
+        /// The forward and backward layers' inputs: the sequence, then their half of the initial states. A frame always
+        /// passes the same slot array, so the split is built once and reused (no allocation per call).
+        /// </summary>
+        public (Slot<T>[] Forward, Slot<T>[] Backward) DirectionInputs(Slot<T>[] inputs, int forwardStates)
         {
-            _single[0] = x;
-            return _single;
+            if (!ReferenceEquals(inputs, _source))
+            {
+                _source = inputs;
+                _forwardInputs = inputs.Length == 1 ? inputs : [inputs[0], .. inputs.Skip(1).Take(forwardStates)];
+                _backwardInputs = inputs.Length == 1 ? inputs : [inputs[0], .. inputs.Skip(1 + forwardStates)];
+            }
+            return (_forwardInputs!, _backwardInputs!);
         }
 
         private static Slot<T>[] Make(int[][] shapes)
