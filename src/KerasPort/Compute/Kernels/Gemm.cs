@@ -75,7 +75,37 @@ public static class Gemm
             case SimdWidth.V512: Driver<T, Vector512<T>, V512<T>, C4>.Run(m, n, k, ref ra, lda, ref rb, 0, true, ref rc, ldc, ref rbias, !bias.IsEmpty, accumulate); break;
             case SimdWidth.V256: Driver<T, Vector256<T>, V256<T>, C2>.Run(m, n, k, ref ra, lda, ref rb, 0, true, ref rc, ldc, ref rbias, !bias.IsEmpty, accumulate); break;
             case SimdWidth.V128: Driver<T, Vector128<T>, V128<T>, C2>.Run(m, n, k, ref ra, lda, ref rb, 0, true, ref rc, ldc, ref rbias, !bias.IsEmpty, accumulate); break;
-            default: ScalarPacked(m, a, lda, b, c, ldc, bias, accumulate); break;
+            default: ScalarPacked(m, a, lda, b, c, ldc, bias, accumulate, 0, b.Panels); break;
+        }
+    }
+
+    /// <summary>
+    /// Columns [firstPanel·NR, min(endPanel·NR, n)) of <see cref="Multiply{T}(int, ReadOnlySpan{T}, int, PackedMatrix{T}, Span{T}, int, ReadOnlySpan{T}, bool)"/>
+    /// (same arguments, whole C and bias): the other columns of C are not touched. Every column is computed exactly as in
+    /// the whole product (columns never meet), so two threads can each take a range of panels.
+    /// </summary>
+    internal static void MultiplyPanels<T>(int m, ReadOnlySpan<T> a, int lda, PackedMatrix<T> b, int firstPanel, int endPanel, Span<T> c, int ldc,
+        ReadOnlySpan<T> bias = default, bool accumulate = false) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        int n = b.Columns, k = b.Rows, nr = b.PanelWidth;
+        GemmChecks.Validate(m, n, k, a.Length, lda, b.Data.Length, n, c.Length, ldc, bias.Length, packed: true);
+        if (firstPanel < 0 || firstPanel > endPanel || endPanel > b.Panels)
+            throw new ArgumentException($"panels [{firstPanel}, {endPanel}) are outside the matrix's {b.Panels} panels.");
+        if (b.PanelWidth != GemmLayout.PanelWidth<T>())
+            throw new ArgumentException($"the matrix was packed with panels of {b.PanelWidth} columns, this process uses {GemmLayout.PanelWidth<T>()}.", nameof(b));
+        int j0 = firstPanel * nr, width = Math.Min(endPanel * nr, n) - j0;
+        if (m == 0 || width <= 0) return;
+        ref T ra = ref MemoryMarshal.GetReference(a);
+        ref T rb = ref Unsafe.Add(ref MemoryMarshal.GetReference(b.Data), (nint)firstPanel * k * nr);
+        ref T rc = ref Unsafe.Add(ref MemoryMarshal.GetReference(c), j0);
+        ref T rbias = ref bias.IsEmpty ? ref Unsafe.NullRef<T>() : ref Unsafe.Add(ref MemoryMarshal.GetReference(bias), j0);
+        switch (GemmLayout.Width)
+        {
+            case SimdWidth.V512: Driver<T, Vector512<T>, V512<T>, C4>.Run(m, width, k, ref ra, lda, ref rb, 0, true, ref rc, ldc, ref rbias, !bias.IsEmpty, accumulate); break;
+            case SimdWidth.V256: Driver<T, Vector256<T>, V256<T>, C2>.Run(m, width, k, ref ra, lda, ref rb, 0, true, ref rc, ldc, ref rbias, !bias.IsEmpty, accumulate); break;
+            case SimdWidth.V128: Driver<T, Vector128<T>, V128<T>, C2>.Run(m, width, k, ref ra, lda, ref rb, 0, true, ref rc, ldc, ref rbias, !bias.IsEmpty, accumulate); break;
+            default: ScalarPacked(m, a, lda, b, c, ldc, bias, accumulate, firstPanel, endPanel); break;
         }
     }
 
@@ -107,26 +137,26 @@ public static class Gemm
         }
     }
 
-    private static void ScalarPacked<T>(int m, ReadOnlySpan<T> a, int lda, PackedMatrix<T> b, Span<T> c, int ldc, ReadOnlySpan<T> bias, bool accumulate)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    private static void ScalarPacked<T>(int m, ReadOnlySpan<T> a, int lda, PackedMatrix<T> b, Span<T> c, int ldc, ReadOnlySpan<T> bias, bool accumulate,
+        int firstPanel, int endPanel) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = b.Columns, k = b.Rows, nr = b.PanelWidth;
         ReadOnlySpan<T> data = b.Data;
         for (int i = 0; i < m; i++)
         {
-            Span<T> ci = c.Slice(i * ldc, n);
-            if (!accumulate) ci.Clear();
-            for (int jp = 0; jp < b.Panels; jp++)
+            for (int jp = firstPanel; jp < endPanel; jp++)
             {
                 int j0 = jp * nr, width = Math.Min(nr, n - j0);
+                Span<T> cj = c.Slice(i * ldc + j0, width);
+                if (!accumulate) cj.Clear();
                 ReadOnlySpan<T> panel = data.Slice(jp * k * nr, k * nr);
                 for (int p = 0; p < k; p++)
                 {
                     T aip = a[i * lda + p];
-                    for (int j = 0; j < width; j++) ci[j0 + j] += aip * panel[p * nr + j];
+                    for (int j = 0; j < width; j++) cj[j] += aip * panel[p * nr + j];
                 }
+                if (!bias.IsEmpty) for (int j = 0; j < width; j++) cj[j] += bias[j0 + j];
             }
-            if (!bias.IsEmpty) for (int j = 0; j < n; j++) ci[j] += bias[j];
         }
     }
 

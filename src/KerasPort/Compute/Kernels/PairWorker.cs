@@ -11,16 +11,22 @@ internal interface IPairJob
 /// One persistent background thread that takes the second half of large kernels (the machine this targets has two
 /// cores). A caller that finds the worker busy (another thread's parallel section) runs both halves itself, so
 /// concurrent callers are safe and never wait on each other. No allocation per call: the job is a reusable object.
-/// The worker spins briefly after each job (back-to-back calls avoid a wake-up), then blocks.
+/// The worker polls for the next job for <see cref="SpinMicroseconds"/> after each one (back-to-back kernels, such as
+/// the layers of one prediction or consecutive predictions, then start without an operating-system wake-up), then blocks.
 /// </summary>
 internal static class PairWorker
 {
     private static readonly object s_gate = new();
-    private static readonly SemaphoreSlim s_start = new(0);
+    private static readonly SemaphoreSlim s_wake = new(0);
     private static IPairJob? s_job;
+    private static long s_posted;          // jobs posted so far (the worker runs each once)
+    private static int s_sleeping;         // 1 while the worker is (about to be) blocked on s_wake
     private static volatile int s_pending; // 1 while the worker owes part 1 of s_job
     private static volatile Exception? s_error;
     private static Thread? s_thread;
+
+    /// <summary>How long the idle worker polls for a new job before it blocks.</summary>
+    internal static int SpinMicroseconds = 50;
 
     /// <summary>Whether a second core exists to run part 1 on.</summary>
     public static bool Available { get; } = Environment.ProcessorCount >= 2;
@@ -44,7 +50,8 @@ internal static class PairWorker
             s_job = job;
             s_error = null;
             s_pending = 1;
-            s_start.Release();
+            Volatile.Write(ref s_posted, s_posted + 1);
+            if (Interlocked.Exchange(ref s_sleeping, 0) == 1) s_wake.Release();
             inParallel = true;
             try
             {
@@ -73,9 +80,26 @@ internal static class PairWorker
 
     private static void Loop()
     {
+        long seen = 0;
         while (true)
         {
-            s_start.Wait();
+            long spinTicks = System.Diagnostics.Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            while (Volatile.Read(ref s_posted) == seen)
+            {
+                if (System.Diagnostics.Stopwatch.GetTimestamp() - start < spinTicks)
+                {
+                    Thread.SpinWait(20);
+                    continue;
+                }
+                // announce the sleep, then look again (the poster sets s_posted before it reads s_sleeping; both sides
+                // use full fences, so a job posted now is either seen here or wakes the semaphore)
+                Interlocked.Exchange(ref s_sleeping, 1);
+                if (Volatile.Read(ref s_posted) == seen) s_wake.Wait();
+                Interlocked.Exchange(ref s_sleeping, 0);
+                start = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
+            seen = Volatile.Read(ref s_posted);
             try
             {
                 s_job!.Run(1);
