@@ -51,11 +51,22 @@ internal static class VectorMath
         return TS.Select(small, series, large);
     }
 
-    /// <summary>tanh(x): odd Taylor series for |x| &lt; 0.55, else ±(1 − 2/(e^{2|x|} + 1)).</summary>
+    /// <summary>
+    /// tanh(x). Float: branch-free ±(−E / (2 + E)) with E = expm1(−2|x|) (<see cref="Expm1NonPositiveFloat{T, TV, TS}"/>),
+    /// |x| clamped to 9 (tanh(9) rounds to 1). Double: odd Taylor series for |x| &lt; 0.55, else ±(1 − 2/(e^{2|x|} + 1)).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Tanh<T, TV, TS>(TV x) where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
     {
         TV a = TS.Abs(x);
+        if (typeof(T) == typeof(float))
+        {
+            TV em1 = Expm1NonPositiveFloat<T, TV, TS>(TS.Mul(TS.MinNative(a, TS.Splat(9.0)), TS.Splat(-2.0)));
+            // −E/(2 + E): 2 + E ∈ (1, 2] has no cancellation; the relative error of E reaches the result times 2/(2 + E) ≤ 2
+            TV q = TS.Div(TS.Sub(TS.Splat(0.0), em1), TS.Add(em1, TS.Splat(2.0)));
+            q = TS.Xor(q, TS.Xor(x, a)); // copy the sign of x onto the quotient
+            return TS.Select(TS.IsNaN(x), x, q);
+        }
         TV e = Exp<T, TV, TS>(TS.Add(a, a));
         TV t = TS.Sub(TS.Splat(1.0), TS.Div(TS.Splat(2.0), TS.Add(e, TS.Splat(1.0))));
         TV large = TS.Xor(t, TS.Xor(x, a)); // copy the sign of x onto t
@@ -65,6 +76,30 @@ internal static class VectorMath
         TV p = TanhSeries<T, TV, TS>(s);
         TV series = TS.MulAdd(TS.Mul(x, s), p, x);
         return TS.Select(small, series, large);
+    }
+
+    /// <summary>
+    /// e^y − 1 for float y in [−18, 0], without branches or cancellation: y = n·ln2 + r (|r| ≤ ln2/2, Cody–Waite as in
+    /// <see cref="Exp{T, TV, TS}"/>), e^r − 1 = r + r²·(1/2! + r/3! + … + r⁶/8!) (truncation ≤ 0.15 ulp of e^r − 1), then
+    /// e^y − 1 = 2^n·(e^r − 1) + (2^n − 1) in one fused multiply-add (2^n − 1 is exact for n ≥ −24; below, e^y − 1
+    /// rounds to about −1 either way).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Expm1NonPositiveFloat<T, TV, TS>(TV y) where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
+    {
+        TV n = TS.Round(TS.Mul(y, TS.Splat(1.4426950408889634)));
+        TV r = TS.MulAdd(n, TS.Splat(-0.693359375), y);
+        r = TS.MulAdd(n, TS.Splat(2.12194440054690583e-4), r);
+        TV q = TS.Splat(1.0 / 40320);
+        q = TS.MulAdd(q, r, TS.Splat(1.0 / 5040));
+        q = TS.MulAdd(q, r, TS.Splat(1.0 / 720));
+        q = TS.MulAdd(q, r, TS.Splat(1.0 / 120));
+        q = TS.MulAdd(q, r, TS.Splat(1.0 / 24));
+        q = TS.MulAdd(q, r, TS.Splat(1.0 / 6));
+        q = TS.MulAdd(q, r, TS.Splat(0.5));
+        TV em1r = TS.MulAdd(TS.Mul(r, r), q, r);
+        TV scale = TS.AddToExponent(TS.Splat(1.0), n);
+        return TS.MulAdd(scale, em1r, TS.Sub(scale, TS.Splat(1.0)));
     }
 
     /// <summary>sigmoid(x) = 1 / (1 + e^{−x}), Keras's formula.</summary>
