@@ -59,8 +59,7 @@ internal static class PairWorker
             }
             finally
             {
-                var spin = new SpinWait();
-                while (s_pending != 0) spin.SpinOnce(-1);
+                CpuPause.Until(static () => s_pending == 0);
                 s_job = null;
             }
             if (s_error is { } e) throw new AggregateException(e);
@@ -89,7 +88,7 @@ internal static class PairWorker
             {
                 if (System.Diagnostics.Stopwatch.GetTimestamp() - start < spinTicks)
                 {
-                    Thread.SpinWait(20);
+                    for (int i = 0; i < 16 && Volatile.Read(ref s_posted) == seen; i++) CpuPause.Once();
                     continue;
                 }
                 // announce the sleep, then look again (the poster sets s_posted before it reads s_sleeping; both sides
@@ -138,11 +137,43 @@ internal sealed class PairBarrier
     {
         if (part == 0) _count0 = step + 1;
         else _count1 = step + 1;
+        int polls = 0;
         var spin = new SpinWait();
-        if (part == 0)
-            while (_count1 <= step && !_abandoned) spin.SpinOnce(-1);
-        else
-            while (_count0 <= step && !_abandoned) spin.SpinOnce(-1);
+        while ((part == 0 ? _count1 : _count0) <= step && !_abandoned)
+        {
+            // the other side is normally a step's work (microseconds) away: poll with the CPU's pause hint, and only
+            // after that yield the core (it may be descheduled on a busy machine)
+            if (polls++ < CpuPause.PollsBeforeYield) CpuPause.Once();
+            else spin.SpinOnce(-1);
+        }
         if (_abandoned) throw new OperationCanceledException("the other half of a parallel kernel failed.");
+    }
+}
+
+/// <summary>Busy-wait helpers: the processor's spin-loop hint, then the runtime's escalating <see cref="SpinWait"/>.</summary>
+internal static class CpuPause
+{
+    /// <summary>Pause hints (tens of nanoseconds each) before a waiter starts yielding its core.</summary>
+    public const int PollsBeforeYield = 4000;
+
+    /// <summary>One spin-loop hint (x86 PAUSE, Arm YIELD), or the runtime's shortest spin elsewhere.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static void Once()
+    {
+        if (System.Runtime.Intrinsics.X86.X86Base.IsSupported) System.Runtime.Intrinsics.X86.X86Base.Pause();
+        else if (System.Runtime.Intrinsics.Arm.ArmBase.IsSupported) System.Runtime.Intrinsics.Arm.ArmBase.Yield();
+        else Thread.SpinWait(1);
+    }
+
+    /// <summary>Waits until <paramref name="done"/> returns true: pause hints first, then yielding.</summary>
+    public static void Until(Func<bool> done)
+    {
+        int polls = 0;
+        var spin = new SpinWait();
+        while (!done())
+        {
+            if (polls++ < PollsBeforeYield) Once();
+            else spin.SpinOnce(-1);
+        }
     }
 }
