@@ -213,7 +213,7 @@ internal static class LstmStepKernel
         public int Units, PaddedUnits, Batch, ProjectionStride, First, End;
         public ref T Projection, HPrev, CPrev, CNext, HNext;
         public int Time; // 0: one step
-        public bool GoBackwards, HasSequence;
+        public bool GoBackwards, HasSequence, Reverse;
         public ref T Sequence;
         public PairBarrier? Barrier; // set when the blocks are split between two threads
         public int Part, StepOffset;
@@ -264,6 +264,9 @@ internal static class LstmStepKernel
         {
             int t = a.GoBackwards ? time - 1 - s : s;
             a.Projection = ref Unsafe.Add(ref projection, (nint)t * width);
+            // odd steps visit the blocks last-to-first: the panels read last are still in cache when a layer's
+            // recurrent_kernel is larger than the cache (a cyclic sweep would miss on every panel)
+            a.Reverse = (s & 1) == 1;
             Blocks<T, TV, TS, TRec, TAct>(rec, act, a, mrMax);
             if (a.HasSequence && j1 > j0)
                 for (int b = 0; b < a.Batch; b++)
@@ -282,8 +285,9 @@ internal static class LstmStepKernel
     {
         int lanes = TS.Count, u = a.Units, up = a.PaddedUnits;
         nint panel = (nint)u * 4 * lanes;
-        for (int jb = a.First; jb < a.End; jb++)
+        for (int i = a.First; i < a.End; i++)
         {
+            int jb = a.Reverse ? a.End - 1 - (i - a.First) : i;
             ref T b = ref Unsafe.Add(ref a.Recurrent, jb * panel);
             nint col = (nint)jb * lanes;
             for (int r = 0; r < a.Batch;)
