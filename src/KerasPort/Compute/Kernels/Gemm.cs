@@ -229,20 +229,30 @@ public static class Gemm
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Tile(int rows, int kc, ref T a, nint lda, ref T b, nint ldb, ref T c, nint ldc, bool acc, ref T bias, bool addBias)
+        private static void Tile(int rows, int kc, ref T a, nint lda, ref T b, nint ldb, ref T c, nint ldc, bool acc, ref T bias, bool addBias) =>
+            Tile<TNv>(rows, kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias);
+
+        /// <summary>A tile of <c>TN</c> vectors per row (TNv for full panels; fewer for a narrow last panel).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Tile<TN>(int rows, int kc, ref T a, nint lda, ref T b, nint ldb, ref T c, nint ldc, bool acc, ref T bias, bool addBias)
+            where TN : struct, IConst
         {
             switch (rows)
             {
-                case 6: GemmMicroKernel.Run<T, TV, TS, C6, TNv>(kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias); break;
-                case 5: GemmMicroKernel.Run<T, TV, TS, C5, TNv>(kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias); break;
-                case 4: GemmMicroKernel.Run<T, TV, TS, C4, TNv>(kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias); break;
-                case 3: GemmMicroKernel.Run<T, TV, TS, C3, TNv>(kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias); break;
-                case 2: GemmMicroKernel.Run<T, TV, TS, C2, TNv>(kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias); break;
-                default: GemmMicroKernel.RunRow<T, TV, TS, TNv>(kc, ref a, ref b, ldb, ref c, acc, ref bias, addBias); break;
+                case 6: GemmMicroKernel.Run<T, TV, TS, C6, TN>(kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias); break;
+                case 5: GemmMicroKernel.Run<T, TV, TS, C5, TN>(kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias); break;
+                case 4: GemmMicroKernel.Run<T, TV, TS, C4, TN>(kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias); break;
+                case 3: GemmMicroKernel.Run<T, TV, TS, C3, TN>(kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias); break;
+                case 2: GemmMicroKernel.Run<T, TV, TS, C2, TN>(kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias); break;
+                default: GemmMicroKernel.RunRow<T, TV, TS, TN>(kc, ref a, ref b, ldb, ref c, acc, ref bias, addBias); break;
             }
         }
 
-        /// <summary>A tile whose panel has fewer than NR valid columns: computed into a stack tile, valid part copied.</summary>
+        /// <summary>
+        /// A tile whose panel has fewer than NR valid columns: only the vectors that hold valid columns are computed
+        /// (a Dense(10) head reads one vector of its 64-column panel, not four), into a stack tile whose valid part is
+        /// copied out. Each lane sums exactly as in a full tile.
+        /// </summary>
         private static void EdgeTile(int rows, int width, int nr, int kc, ref T a, nint lda, ref T b, nint ldb, ref T c, nint ldc, bool acc, ref T bias, bool addBias)
         {
             Span<T> tile = stackalloc T[GemmLayout.MR * 64];
@@ -252,7 +262,11 @@ public static class Gemm
                 if (acc) MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref c, r * ldc), width).CopyTo(tile.Slice(r * nr, width));
             }
             if (addBias) MemoryMarshal.CreateReadOnlySpan(ref bias, width).CopyTo(tileBias);
-            Tile(rows, kc, ref a, lda, ref b, ldb, ref tile[0], nr, acc, ref tileBias[0], addBias);
+            int vectors = (width + TS.Count - 1) / TS.Count;
+            if (vectors == 1 && TNv.Value > 1) Tile<C1>(rows, kc, ref a, lda, ref b, ldb, ref tile[0], nr, acc, ref tileBias[0], addBias);
+            else if (vectors == 2 && TNv.Value > 2) Tile<C2>(rows, kc, ref a, lda, ref b, ldb, ref tile[0], nr, acc, ref tileBias[0], addBias);
+            else if (vectors == 3 && TNv.Value > 3) Tile<C3>(rows, kc, ref a, lda, ref b, ldb, ref tile[0], nr, acc, ref tileBias[0], addBias);
+            else Tile(rows, kc, ref a, lda, ref b, ldb, ref tile[0], nr, acc, ref tileBias[0], addBias);
             for (int r = 0; r < rows; r++)
                 tile.Slice(r * nr, width).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref c, r * ldc), width));
         }
