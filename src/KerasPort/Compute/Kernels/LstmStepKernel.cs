@@ -198,6 +198,9 @@ internal static class LstmStepKernel
         ActivationDispatch.Visit<T, Outer<T>>(activation, ref outer);
     }
 
+    /// <summary>Largest recurrent_kernel (bytes) a one-row step runs two blocks at a time for (an L1 data cache).</summary>
+    internal const long PairMaximumRecurrentBytes = 32 * 1024;
+
     /// <summary>Batch rows per tile of the step kernel (a last tile of one row uses a different summation order).</summary>
     internal static int TileRows => GemmLayout.Width == SimdWidth.V512 ? 6 : 2;
 
@@ -285,10 +288,11 @@ internal static class LstmStepKernel
     {
         int lanes = TS.Count, u = a.Units, up = a.PaddedUnits;
         nint panel = (nint)u * 4 * lanes;
-        if (a.Batch == 1)
+        if (a.Batch == 1 && (long)u * 4 * up * Unsafe.SizeOf<T>() <= PairMaximumRecurrentBytes)
         {
-            // one row: two blocks at a time, so that the gate code of one block overlaps the other's (the step is
-            // latency-bound); each block sums exactly as in One
+            // one row, recurrent_kernel in L1: two blocks at a time, so that the gate code of one block overlaps the
+            // other's (the step is latency-bound then; from L2 one block at a time streams faster); each block sums
+            // exactly as in One
             int count = a.End - a.First;
             for (int i = 0; i < count; i += 2)
             {
