@@ -125,6 +125,9 @@ public class RnnDriverTests
     [InlineData(8, 2, 12, 67, true)]
     [InlineData(9, 4, 7, 48, false)]
     [InlineData(13, 2, 3, 8, false)]
+    [InlineData(1, 6, 5, 33, true)]   // one row, three blocks: a pair of blocks (reversed on odd steps) and a single one
+    [InlineData(1, 4, 9, 40, false)]
+    [InlineData(1, 5, 2, 17, false)]  // one row, two blocks
     public void Lstm_UnmaskedOddSizes_FloatAndDouble_MatchDirectEquations(int batch, int time, int inSize, int u, bool backwards)
     {
         var rng = new Random(batch * 1000 + time * 100 + inSize * 10 + u);
