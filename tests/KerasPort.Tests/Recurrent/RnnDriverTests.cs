@@ -270,6 +270,60 @@ public class RnnDriverTests
             }
     }
 
+    /// <summary>
+    /// One-row forward sequences long enough for the projection pipeline (chunks of steps projected on the pair worker
+    /// while the steps run): the direct equations' answer, and bit-identical to one projection GEMM over all steps
+    /// followed by <see cref="LstmStepKernel.Sequence{T}"/>; lengths that leave a one-row GEMM tile at the end included.
+    /// </summary>
+    [Theory]
+    [InlineData(100, 8, 32)]
+    [InlineData(97, 5, 17)]
+    [InlineData(25, 300, 40)]  // input wider than a GEMM k-block: not pipelined (a short last chunk would not be k-blocked)
+    [InlineData(25, 256, 40)]
+    [InlineData(61, 3, 70)]
+    public void Lstm_OneRowPipelinedProjection_MatchesDirectEquationsAndSerialKernelBitForBit(int time, int inSize, int u)
+    {
+        Assert.True(time >= LstmCell<float>.PipelineMinimumSteps);
+        var rng = new Random(time * 10 + u);
+        var x = Random(rng, time * inSize, 1.0);
+        var W = Random(rng, inSize * 4 * u, 0.3);
+        var U = Random(rng, u * 4 * u, 0.2);
+        var bias = Random(rng, 4 * u, 0.5);
+        var (seq, hRef, cRef) = ReferenceLstm(x, 1, time, inSize, u, W, U, bias, null, false, null, null);
+        var act = new Activation(ActivationKind.Tanh);
+        var rec = new Activation(ActivationKind.Sigmoid);
+        var cell = new LstmCell<float>(inSize, u, W.Select(v => (float)v).ToArray(), U.Select(v => (float)v).ToArray(),
+            bias.Select(v => (float)v).ToArray(), act, rec);
+        var xf = x.Select(v => (float)v).ToArray();
+        var ws = new RnnWorkspace<float>();
+        for (int rep = 0; rep < 3; rep++) // the workspace's pipeline is reused
+        {
+            var states = new float[2 * u];
+            var outSeq = new float[time * u];
+            var last = new float[u];
+            RnnDriver.Run<float>(cell, xf, 1, time, [], false, false, states, outSeq, last, ws);
+            for (int i = 0; i < seq.Length; i++) Assert.Equal(seq[i], outSeq[i], 2e-5);
+            for (int i = 0; i < u; i++)
+            {
+                Assert.Equal(hRef[i], states[i], 2e-5);
+                Assert.Equal(cRef[i], states[u + i], 2e-5);
+            }
+            var w = cell.Packed;
+            if (w is null) return; // no SIMD: the generic driver ran
+            int up = w.PaddedUnits, pw = w.ProjectionWidth;
+            var projection = new float[time * pw];
+            Gemm.Multiply<float>(time, xf, inSize, w.Kernel, projection, pw, w.Bias);
+            var hA = new float[up];
+            var hB = new float[up];
+            var c = new float[up];
+            var serialSeq = new float[time * u];
+            bool inB = LstmStepKernel.Sequence<float>(w, act, rec, 1, time, false, projection, hA, hB, c, serialSeq);
+            Assert.Equal(serialSeq, outSeq);
+            Assert.Equal((inB ? hB : hA).AsSpan(0, u).ToArray(), states.AsSpan(0, u).ToArray());
+            Assert.Equal(c.AsSpan(0, u).ToArray(), states.AsSpan(u, u).ToArray());
+        }
+    }
+
     /// <summary>The batch split point keeps one-row tiles where the serial run has them (tile of 6 rows with AVX-512, else 2).</summary>
     [Fact]
     public void Lstm_BatchSplitPoint_AvoidsNewOneRowTiles()

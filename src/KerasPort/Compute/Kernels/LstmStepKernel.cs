@@ -64,6 +64,13 @@ internal sealed class LstmPacked<T> where T : unmanaged, IFloatingPointIeee754<T
     }
 }
 
+/// <summary>Something a step loop waits on before step s (e.g. the projection rows of that step being written).</summary>
+internal interface IStepGate
+{
+    /// <summary>Returns once step <paramref name="step"/> (in processing order) may run.</summary>
+    void WaitForStep(int step);
+}
+
 /// <summary>
 /// One fused LSTM step over gate-interleaved weights (<see cref="LstmPacked{T}"/>): for each block of L units and up to
 /// MR batch rows, the four gate pre-activations h·U are accumulated in registers, the input projection (x·W + b, same
@@ -131,8 +138,9 @@ internal static class LstmStepKernel
     /// <param name="hB">batch × PaddedUnits: scratch.</param>
     /// <param name="c">batch × PaddedUnits: c in and out.</param>
     /// <param name="sequenceOutput">batch × time × units, or empty.</param>
+    /// <param name="stepGate">Null, or told before each step s, which returns once that step's projection rows are written.</param>
     public static bool Sequence<T>(LstmPacked<T> w, in Activation activation, in Activation recurrentActivation, int batch, int time, bool goBackwards,
-        ReadOnlySpan<T> projection, Span<T> hA, Span<T> hB, Span<T> c, Span<T> sequenceOutput) where T : unmanaged, IFloatingPointIeee754<T>
+        ReadOnlySpan<T> projection, Span<T> hA, Span<T> hB, Span<T> c, Span<T> sequenceOutput, IStepGate? stepGate = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int up = w.PaddedUnits;
         if (batch < 1 || time < 1 || hA.Length < batch * up || hB.Length < batch * up || c.Length < batch * up
@@ -157,6 +165,7 @@ internal static class LstmStepKernel
             GoBackwards = goBackwards,
             Sequence = ref MemoryMarshal.GetReference(sequenceOutput),
             HasSequence = !sequenceOutput.IsEmpty,
+            StepGate = stepGate,
         };
         var outer = new Outer<T>(recurrentActivation, args);
         ActivationDispatch.Visit<T, Outer<T>>(activation, ref outer);
@@ -219,6 +228,7 @@ internal static class LstmStepKernel
         public bool GoBackwards, HasSequence, Reverse;
         public ref T Sequence;
         public PairBarrier? Barrier; // set when the blocks are split between two threads
+        public IStepGate? StepGate;  // set when the projection is still being written (LstmProjectionPipeline)
         public int Part, StepOffset;
     }
 
@@ -266,6 +276,7 @@ internal static class LstmStepKernel
         for (int s = 0; s < time; s++)
         {
             int t = a.GoBackwards ? time - 1 - s : s;
+            a.StepGate?.WaitForStep(s);
             a.Projection = ref Unsafe.Add(ref projection, (nint)t * width);
             // odd steps visit the blocks last-to-first: the panels read last are still in cache when a layer's
             // recurrent_kernel is larger than the cache (a cyclic sweep would miss on every panel)

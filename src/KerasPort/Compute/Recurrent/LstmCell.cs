@@ -73,6 +73,25 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
         }
     }
 
+    /// <summary>
+    /// Steps of a one-row forward sequence from which the input projection is computed on the pair worker, overlapped with
+    /// the steps (inputs up to one GEMM k-block wide: wider ones are k-blocked only in products of more than MR rows, so a
+    /// short last chunk would sum in another order than the whole product).
+    /// </summary>
+    internal static int PipelineMinimumSteps = 24;
+
+    private unsafe bool RunPipelined(LstmProjectionPipeline<T> pipeline, ReadOnlySpan<T> inputs, int time, Span<T> projection,
+        Span<T> hA, Span<T> hB, Span<T> c, Span<T> sequenceOutput)
+    {
+        fixed (T* x = inputs)
+        fixed (T* p = projection)
+        fixed (T* a = hA)
+        fixed (T* b = hB)
+        fixed (T* cc = c)
+        fixed (T* seq = sequenceOutput)
+            return pipeline.Execute(Packed!, _activation, _recurrentActivation, x, InputSize, time, p, a, b, cc, seq);
+    }
+
     /// <summary>Gate-interleaved weights for the fused sequence kernel; null when it does not apply (no SIMD, gelu).</summary>
     internal LstmPacked<T>? Packed { get; }
 
@@ -114,6 +133,10 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
         {
             RunPair(workspace.LstmJob(), inputs, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, 0);
             inB = time % 2 == 1;
+        }
+        else if (PairWorker.Available && batch == 1 && !goBackwards && time >= PipelineMinimumSteps && InputSize <= GemmLayout.KC)
+        {
+            inB = RunPipelined(workspace.ProjectionPipeline(), inputs, time, projection, hA, hB, c, sequenceOutput);
         }
         else
         {

@@ -13,6 +13,10 @@ internal sealed class RnnWorkspace<T> where T : unmanaged, IFloatingPointIeee754
     private T[] _stepOutput = [];
     private T[] _scratch = [];
     private LstmSequenceJob<T>? _lstmJob;
+    private LstmProjectionPipeline<T>? _pipeline;
+
+    /// <summary>This workspace's (reusable) one-row LSTM projection pipeline.</summary>
+    internal LstmProjectionPipeline<T> ProjectionPipeline() => _pipeline ??= new LstmProjectionPipeline<T>();
     private RnnBatchSplitJob<T>? _batchSplitJob;
 
     /// <summary>This workspace's (reusable) two-thread batch-split job for GRU / SimpleRNN.</summary>
