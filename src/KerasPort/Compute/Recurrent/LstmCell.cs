@@ -31,10 +31,13 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
             Packed = LstmPacked<T>.Create(inputSize, units, kernel, recurrentKernel, _bias);
     }
 
-    /// <summary>Multiply-adds of h·U over the whole sequence below which one thread does it all.</summary>
+    /// <summary>Multiply-adds of h·U over the whole sequence below which the batch rows are not split.</summary>
     internal static long ParallelMinimumWork = 2_000_000;
 
-    /// <summary>Multiply-adds of h·U in one step below which the per-step barrier costs more than the split saves.</summary>
+    /// <summary>
+    /// Multiply-adds of h·U in one step from which the unit blocks are split (one step of that size, even a single streamed
+    /// one, pays for the hand-over; below it the per-step barrier costs more than the split saves).
+    /// </summary>
     internal static long ParallelMinimumStepWork = 60_000;
 
     /// <summary>
@@ -129,7 +132,7 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
             RunPair(workspace.LstmJob(), inputs, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, batchSplit);
             inB = time % 2 == 1;
         }
-        else if (PairWorker.Available && w.Blocks >= 2 && work >= ParallelMinimumWork && (long)batch * u * 4 * u >= ParallelMinimumStepWork)
+        else if (PairWorker.Available && w.Blocks >= 2 && (long)batch * u * 4 * u >= ParallelMinimumStepWork)
         {
             RunPair(workspace.LstmJob(), inputs, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, 0);
             inB = time % 2 == 1;

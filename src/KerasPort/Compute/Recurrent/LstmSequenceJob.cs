@@ -48,14 +48,19 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
         }
         try
         {
-            int half = rows / 2, split = w.Blocks / 2;
-            if (part == 0) Project(0, half);
-            else Project(half, rows - half);
-            _barrier.Arrive(part, 0);
+            // each part projects the columns of its own unit blocks (all rows), which are all its steps read: no barrier
+            // before the first step, and each core reads only its half of the kernel
+            int split = w.Blocks / 2;
             if (part == 0)
-                LstmStepKernel.SequencePart(w, Activation, RecurrentActivation, Batch, Time, GoBackwards, Projection, HA, HB, C, Sequence, 0, split, _barrier, 0, 1);
+            {
+                ProjectBlocks(0, split);
+                LstmStepKernel.SequencePart(w, Activation, RecurrentActivation, Batch, Time, GoBackwards, Projection, HA, HB, C, Sequence, 0, split, _barrier, 0, 0);
+            }
             else
-                LstmStepKernel.SequencePart(w, Activation, RecurrentActivation, Batch, Time, GoBackwards, Projection, HA, HB, C, Sequence, split, w.Blocks, _barrier, 1, 1);
+            {
+                ProjectBlocks(split, w.Blocks);
+                LstmStepKernel.SequencePart(w, Activation, RecurrentActivation, Batch, Time, GoBackwards, Projection, HA, HB, C, Sequence, split, w.Blocks, _barrier, 1, 0);
+            }
         }
         catch
         {
@@ -70,6 +75,15 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
             LstmStepKernel.SequencePart(w, Activation, RecurrentActivation, count, Time, GoBackwards, Projection + (long)first * Time * pw,
                 HA + (long)first * up, HB + (long)first * up, C + (long)first * up, Sequence == null ? null : Sequence + (long)first * Time * w.Units,
                 0, w.Blocks, null, 0, 0);
+        }
+
+        void ProjectBlocks(int firstBlock, int endBlock)
+        {
+            // a block is 4·lanes interleaved columns: a whole number of packed panels
+            int perBlock = 4 * w.Lanes / w.Kernel.PanelWidth;
+            var x = new ReadOnlySpan<T>(Inputs, rows * InputSize);
+            var y = new Span<T>(Projection, rows * pw);
+            Gemm.MultiplyPanels(rows, x, InputSize, w.Kernel, firstBlock * perBlock, endBlock * perBlock, y, pw, w.Bias);
         }
 
         void Project(int first, int count)
