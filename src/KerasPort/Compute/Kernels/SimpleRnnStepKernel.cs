@@ -1,0 +1,188 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace KerasPort.Compute.Kernels;
+
+/// <summary>
+/// A SimpleRNN repacked once for <see cref="SimpleRnnStepKernel"/>: units are grouped in blocks of 4·L (four vectors,
+/// so one row's step has eight independent FMA chains); the recurrent_kernel is stored per block as a u × 4L panel
+/// (64-byte aligned); the input kernel and bias are padded with zero columns to whole blocks for the projection GEMM.
+/// </summary>
+internal sealed class SimpleRnnPacked<T> : IFusedSequence<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[] _recurrent;
+    private readonly int _recurrentOffset;
+
+    private SimpleRnnPacked(int units, int lanes, T[] recurrent, int recurrentOffset, PackedMatrix<T> kernel, T[] bias, Activation activation)
+    {
+        Units = units; Lanes = lanes; _recurrent = recurrent; _recurrentOffset = recurrentOffset; Kernel = kernel; Bias = bias; Activation = activation;
+    }
+
+    /// <summary>Vectors per block.</summary>
+    public const int VectorsPerBlock = 4;
+
+    /// <inheritdoc/>
+    public int Units { get; }
+    /// <summary>Lanes of one vector.</summary>
+    public int Lanes { get; }
+    /// <summary>Units per block (4 vectors).</summary>
+    public int BlockWidth => VectorsPerBlock * Lanes;
+    /// <inheritdoc/>
+    public int Blocks => (Units + BlockWidth - 1) / BlockWidth;
+    /// <inheritdoc/>
+    public int PaddedUnits => Blocks * BlockWidth;
+    /// <inheritdoc/>
+    public int ProjectionWidth => PaddedUnits;
+    /// <inheritdoc/>
+    public PackedMatrix<T> Kernel { get; }
+    /// <summary>The bias padded to PaddedUnits (zeros when the layer has no bias).</summary>
+    public T[] Bias { get; }
+    /// <summary>Keras activation.</summary>
+    public Activation Activation { get; }
+    /// <inheritdoc/>
+    public long RecurrentBytes => (long)Blocks * Units * BlockWidth * Unsafe.SizeOf<T>();
+    internal ref T Recurrent => ref _recurrent[_recurrentOffset];
+
+    /// <summary>Packs for the process's vector width; null without SIMD or when the activation has no vectorised operator.</summary>
+    public static SimpleRnnPacked<T>? Create(int inputSize, int units, ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias,
+        in Activation activation)
+    {
+        int lanes = GemmLayout.Lanes<T>();
+        if (GemmLayout.Width == SimdWidth.Scalar || lanes < 2 || units < 1 || !FusedSequenceKernel.Supports(activation)) return null;
+        int bw = VectorsPerBlock * lanes, blocks = (units + bw - 1) / bw, padded = blocks * bw;
+        var recurrent = RecurrentPanels.Aligned<T>(blocks * units * bw, out int offset);
+        var kernelPadded = new T[inputSize * padded];
+        var biasPadded = new T[padded];
+        for (int j = 0; j < units; j++)
+        {
+            for (int p = 0; p < inputSize; p++) kernelPadded[p * padded + j] = kernel[p * units + j];
+            int block = j / bw, within = j % bw;
+            for (int p = 0; p < units; p++) recurrent[offset + (block * units + p) * bw + within] = recurrentKernel[p * units + j];
+            if (!bias.IsEmpty) biasPadded[j] = bias[j];
+        }
+        return new SimpleRnnPacked<T>(units, lanes, recurrent, offset, PackedMatrix<T>.Pack(kernelPadded, inputSize, padded), biasPadded, activation);
+    }
+
+    /// <inheritdoc/>
+    public unsafe void SequencePart(int batch, int time, bool goBackwards, T* projection, T* hA, T* hB, T* sequenceOutput,
+        int firstBlock, int endBlock, PairBarrier? barrier, int part, int stepOffset)
+    {
+        if (batch < 1 || time < 1 || firstBlock < 0 || firstBlock > endBlock || endBlock > Blocks)
+            throw new ArgumentException("SimpleRNN sequence arguments are inconsistent with the packed weights.");
+        var visitor = new SimpleRnnStepKernel.Visitor<T>(new SimpleRnnStepKernel.Args<T>
+        {
+            Recurrent = ref Recurrent,
+            Units = Units,
+            PaddedUnits = PaddedUnits,
+            Batch = batch,
+            Projection = ref *projection,
+            ProjectionStride = time * ProjectionWidth,
+            HPrev = ref *hA,
+            HNext = ref *hB,
+            First = firstBlock,
+            End = endBlock,
+            Time = time,
+            GoBackwards = goBackwards,
+            Sequence = ref sequenceOutput == null ? ref Unsafe.NullRef<T>() : ref *sequenceOutput,
+            HasSequence = sequenceOutput != null,
+            Barrier = barrier,
+            Part = part,
+            StepOffset = stepOffset,
+        });
+        ActivationDispatch.Visit<T, SimpleRnnStepKernel.Visitor<T>>(Activation, ref visitor);
+    }
+}
+
+/// <summary>
+/// The fused SimpleRNN sequence over <see cref="SimpleRnnPacked{T}"/>: for each block of 4·L units and up to
+/// six batch rows, h·U is accumulated in registers
+/// (<see cref="RecurrentPanels"/>), then h' = act(x·W + b + h·U) is stored directly.
+/// </summary>
+internal static class SimpleRnnStepKernel
+{
+    internal ref struct Args<T> where T : unmanaged
+    {
+        public ref T Recurrent;
+        public int Units, PaddedUnits, Batch, ProjectionStride, First, End, Time;
+        public ref T Projection, HPrev, HNext, Sequence;
+        public bool GoBackwards, HasSequence;
+        public PairBarrier? Barrier; // set when the blocks are split between two threads
+        public int Part, StepOffset;
+    }
+
+    internal readonly ref struct Visitor<T>(Args<T> args) : IActivationVisitor<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly Args<T> _args = args;
+
+        public void Visit<TAct>(TAct act) where TAct : struct, IUnaryOp<T>
+        {
+            switch (GemmLayout.Width)
+            {
+                case SimdWidth.V512: Steps<T, Vector512<T>, V512<T>, TAct>(act, _args); break;
+                case SimdWidth.V256: Steps<T, Vector256<T>, V256<T>, TAct>(act, _args); break;
+                default: Steps<T, Vector128<T>, V128<T>, TAct>(act, _args); break;
+            }
+        }
+    }
+
+    private static void Steps<T, TV, TS, TAct>(TAct act, Args<T> a)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TAct : struct, IUnaryOp<T>
+    {
+        int time = a.Time, u = a.Units, up = a.PaddedUnits, mr = RecurrentPanels.TileRows(SimpleRnnPacked<T>.VectorsPerBlock);
+        int bw = SimpleRnnPacked<T>.VectorsPerBlock * TS.Count;
+        ref T projection = ref a.Projection;
+        int j0 = a.First * bw, j1 = Math.Min(a.End * bw, u); // this part's units
+        for (int s = 0; s < time; s++)
+        {
+            int t = a.GoBackwards ? time - 1 - s : s;
+            a.Projection = ref Unsafe.Add(ref projection, (nint)t * up);
+            Blocks<T, TV, TS, TAct>(act, a, mr);
+            if (a.HasSequence && j1 > j0)
+                for (int b = 0; b < a.Batch; b++)
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref a.HNext, (nint)b * up + j0), j1 - j0)
+                        .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref a.Sequence, ((nint)b * time + s) * u + j0), j1 - j0));
+            a.Barrier?.Arrive(a.Part, a.StepOffset + s);
+            ref T swap = ref a.HPrev;
+            a.HPrev = ref a.HNext;
+            a.HNext = ref swap;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Blocks<T, TV, TS, TAct>(TAct act, Args<T> a, int mrMax)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TAct : struct, IUnaryOp<T>
+    {
+        int u = a.Units, up = a.PaddedUnits;
+        nint w = TS.Count, bw = 4 * w, panel = u * bw, ps = a.ProjectionStride;
+        RecurrentTile tile = default;
+        ref T z = ref Unsafe.As<RecurrentTile, T>(ref tile);
+        for (int jb = a.First; jb < a.End; jb++)
+        {
+            ref T b = ref Unsafe.Add(ref a.Recurrent, jb * panel);
+            nint col = jb * bw;
+            for (int r = 0, chunkEnd = 0, rows; r < a.Batch; r += rows)
+            {
+                // chunks of the GEMM's MR rows, each in register tiles of mrMax rows (RecurrentPanels.Sums)
+                if (r == chunkEnd) chunkEnd = Math.Min(r + GemmLayout.MR, a.Batch);
+                rows = Math.Min(mrMax, chunkEnd - r);
+                ref T h = ref Unsafe.Add(ref a.HPrev, (nint)r * up);
+                ref T p = ref Unsafe.Add(ref a.Projection, r * ps + col);
+                RecurrentPanels.Sums<T, TV, TS, C4>(rows, chunkEnd - r == 1 && r % GemmLayout.MR == 0, u, ref h, up, ref b, ref z);
+                ref T hn = ref Unsafe.Add(ref a.HNext, (nint)r * up + col);
+                for (int i = 0; i < rows; i++)
+                {
+                    // x·W + b + h·U in the generic cell's order (the projection, then the product added to it)
+                    ref T zi = ref Unsafe.Add(ref z, i * bw);
+                    ref T pi = ref Unsafe.Add(ref p, i * ps);
+                    ref T hi = ref Unsafe.Add(ref hn, (nint)i * up);
+                    TS.Store(act.Invoke<TV, TS>(TS.Add(TS.Load(ref pi), TS.Load(ref zi))), ref hi);
+                    TS.Store(act.Invoke<TV, TS>(TS.Add(TS.Load(ref Unsafe.Add(ref pi, w)), TS.Load(ref Unsafe.Add(ref zi, w)))), ref Unsafe.Add(ref hi, w));
+                    TS.Store(act.Invoke<TV, TS>(TS.Add(TS.Load(ref Unsafe.Add(ref pi, 2 * w)), TS.Load(ref Unsafe.Add(ref zi, 2 * w)))), ref Unsafe.Add(ref hi, 2 * w));
+                    TS.Store(act.Invoke<TV, TS>(TS.Add(TS.Load(ref Unsafe.Add(ref pi, 3 * w)), TS.Load(ref Unsafe.Add(ref zi, 3 * w)))), ref Unsafe.Add(ref hi, 3 * w));
+                }
+            }
+        }
+    }
+}
