@@ -246,18 +246,72 @@ public class FusedSequenceTests
     private static FusedSplitPolicy Policy(string mode) => mode switch
     {
         "serial" => new FusedSplitPolicy { MinimumWork = long.MaxValue, MinimumStepWork = long.MaxValue, BatchSplitMaximumRecurrentBytes = -1 },
-        "units" => new FusedSplitPolicy { MinimumWork = 0, MinimumStepWork = 0, BatchSplitMaximumRecurrentBytes = -1 },
-        _ => new FusedSplitPolicy { MinimumWork = 0, MinimumStepWork = long.MaxValue, BatchSplitMaximumRecurrentBytes = long.MaxValue },
+        "units" => new FusedSplitPolicy { MinimumWork = 0, MinimumStepWork = 0, BatchSplitMaximumRecurrentBytes = -1, Forced = true },
+        _ => new FusedSplitPolicy { MinimumWork = 0, MinimumStepWork = long.MaxValue, BatchSplitMaximumRecurrentBytes = long.MaxValue, Forced = true },
     };
 
     private static (float[] states, float[] seq, float[] last) RunFused(IFusedSequence<float> w, FusedSplitPolicy policy, int inSize, float[] x,
-        int batch, int time, bool backwards, float[] h0, RnnWorkspace<float>? ws = null)
+        int batch, int time, bool backwards, float[] h0, RnnWorkspace<float>? ws = null, Action<FusedSequenceJob<float>>? execute = null)
     {
         var states = (float[])h0.Clone();
         var seq = new float[batch * time * w.Units];
         var last = new float[batch * w.Units];
-        FusedSequenceRunner.Run<float>(w, policy, inSize, x, batch, time, backwards, states, seq, last, ws ?? new RnnWorkspace<float>(), default);
+        FusedSequenceRunner.Run<float>(w, policy, inSize, x, batch, time, backwards, states, seq, last, ws ?? new RnnWorkspace<float>(), default, execute);
         return (states, seq, last);
+    }
+
+    /// <summary>
+    /// The split job's parts driven directly: the leader alone (the helper never comes), a helper that joins late, and
+    /// a leader that starts late; unit and batch-row splits. Every schedule gives the serial result bit for bit (the
+    /// leader does whatever the helper has not claimed).
+    /// </summary>
+    [Theory]
+    [InlineData(1, 300, 130, "units")]
+    [InlineData(2, 200, 67, "units")]
+    [InlineData(8, 120, 40, "rows")]
+    public void SplitJob_AnySchedule_GivesTheSerialResult(int batch, int time, int u, string mode)
+    {
+        int inSize = 7;
+        var rng = new Random(u + batch);
+        var gru = GruPacked<float>.Create(inSize, u, Of<float>(Random(rng, inSize * 3 * u, 0.3)), Of<float>(Random(rng, u * 3 * u, 0.15)),
+            Of<float>(Random(rng, 3 * u, 0.4)), Of<float>(Random(rng, 3 * u, 0.4)), Tanh, Sigmoid);
+        if (gru is null) return; // no SIMD: no fused kernel
+        var x = Of<float>(Random(rng, batch * time * inSize, 1.0));
+        var h0 = Of<float>(Random(rng, batch * u, 0.5));
+        var serial = RunFused(gru, Policy("serial"), inSize, x, batch, time, false, h0);
+        void Same((float[] states, float[] seq, float[] last) run)
+        {
+            Assert.Equal(serial.seq, run.seq);
+            Assert.Equal(serial.states, run.states);
+            Assert.Equal(serial.last, run.last);
+        }
+        Same(RunFused(gru, Policy(mode), inSize, x, batch, time, false, h0, execute: job => job.Run(0)));
+        Same(RunFused(gru, Policy(mode), inSize, x, batch, time, false, h0, execute: job => job.Run(-1)));
+        foreach (bool helperFirst in new[] { false, true })
+        {
+            Same(RunFused(gru, Policy(mode), inSize, x, batch, time, false, h0, execute: job =>
+            {
+                var helper = new Thread(() =>
+                {
+                    if (!helperFirst) Thread.Sleep(1);
+                    job.Run(1);
+                });
+                helper.Start();
+                if (helperFirst) Thread.Sleep(1);
+                job.Run(0);
+                helper.Join();
+            }));
+        }
+    }
+
+    /// <summary>A stalled led run makes two-thread runs back off for a while; a clean one resets the back-off length.</summary>
+    [Fact]
+    public void PairContention_BacksOffAfterAStall()
+    {
+        PairContention.Report(longestWait: 10, limit: 1_000_000);
+        for (int i = 0; i < 5; i++) PairContention.Report(longestWait: System.Diagnostics.Stopwatch.Frequency / 1000, limit: 100);
+        Assert.True(PairContention.BackingOff); // the fifth stall backs off for 160 ms
+        PairContention.Report(longestWait: 10, limit: 1_000_000); // clean: the next back-off is short again
     }
 
     /// <summary>

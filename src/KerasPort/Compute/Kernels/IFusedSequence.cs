@@ -27,14 +27,15 @@ internal interface IFusedSequence<T> where T : unmanaged, IFloatingPointIeee754<
     long RecurrentBytes { get; }
 
     /// <summary>
-    /// Runs steps s = 0..time−1 (t = s, or time−1−s going backwards) for unit blocks [firstBlock, endBlock) of batch
-    /// rows 0..batch−1: projection row (b, t) at projection[(b·time + t)·ProjectionWidth ..]; h starts in
-    /// <paramref name="hA"/> and ping-pongs with <paramref name="hB"/> (final h in hB when time is odd); h of step s goes
-    /// to sequenceOutput[(b·time + s)·Units ..] unless it is null. With a barrier, meets the other part after every
-    /// step (steps numbered from <paramref name="stepOffset"/>). Buffers are whole and shared by both parts.
+    /// Runs steps s = firstStep..endStep−1 of a sequence of <paramref name="time"/> (step s processes t = s, or time−1−s
+    /// going backwards) for unit blocks [firstBlock, endBlock) of batch rows 0..batch−1: projection row (b, t) at
+    /// projection[(b·time + t)·ProjectionWidth ..]; step s reads h from <paramref name="hA"/> when s is even (else
+    /// <paramref name="hB"/>) and writes the other (so the initial h goes in hA and the final one is in hB when time is
+    /// odd); h of step s also goes to sequenceOutput[(b·time + s)·Units ..] unless it is null. Blocks are independent
+    /// within a step: any partition of them over threads gives the same bits.
     /// </summary>
-    unsafe void SequencePart(int batch, int time, bool goBackwards, T* projection, T* hA, T* hB, T* sequenceOutput,
-        int firstBlock, int endBlock, PairBarrier? barrier, int part, int stepOffset);
+    unsafe void Steps(int batch, int time, bool goBackwards, T* projection, T* hA, T* hB, T* sequenceOutput,
+        int firstStep, int endStep, int firstBlock, int endBlock);
 }
 
 /// <summary>Helpers shared by the fused GRU and SimpleRNN sequence kernels.</summary>
@@ -44,7 +45,7 @@ internal static class FusedSequenceKernel
     public static bool Supports(in Activation activation) => activation.IsElementwise && activation.Kind != ActivationKind.Gelu;
 
     /// <summary>
-    /// The whole sequence on this thread (all blocks); same buffers as <see cref="IFusedSequence{T}.SequencePart"/>
+    /// The whole sequence on this thread (all blocks); same buffers as <see cref="IFusedSequence{T}.Steps"/>
     /// with spans. Returns true when the final h is in <paramref name="hB"/>.
     /// </summary>
     public static unsafe bool Sequence<T>(IFusedSequence<T> w, int batch, int time, bool goBackwards, ReadOnlySpan<T> projection,
@@ -58,7 +59,7 @@ internal static class FusedSequenceKernel
         fixed (T* a = hA)
         fixed (T* b = hB)
         fixed (T* s = sequenceOutput)
-            w.SequencePart(batch, time, goBackwards, p, a, b, sequenceOutput.IsEmpty ? null : s, 0, w.Blocks, null, 0, 0);
+            w.Steps(batch, time, goBackwards, p, a, b, sequenceOutput.IsEmpty ? null : s, 0, time, 0, w.Blocks);
         return time % 2 == 1;
     }
 }

@@ -11,7 +11,8 @@ internal interface IPairJob
 /// One persistent background thread that takes the second half of large kernels (the machine this targets has two
 /// cores). A caller that finds the worker busy (another thread's parallel section) runs both halves itself, so
 /// concurrent callers are safe and never wait on each other. No allocation per call: the job is a reusable object.
-/// The worker spins briefly after each job (back-to-back calls avoid a wake-up), then blocks.
+/// The worker spins briefly after each job (back-to-back calls avoid a wake-up), then blocks. <see cref="RunLed"/> is
+/// for jobs whose first half can finish alone: it does not wait for a worker that has not started.
 /// </summary>
 internal static class PairWorker
 {
@@ -19,6 +20,7 @@ internal static class PairWorker
     private static readonly SemaphoreSlim s_start = new(0);
     private static IPairJob? s_job;
     private static volatile int s_pending; // 1 while the worker owes part 1 of s_job
+    private static int s_claim; // part 1 of s_job: 0 posted, 1 taken by the worker, 2 withdrawn by the caller (RunLed)
     private static volatile Exception? s_error;
     private static Thread? s_thread;
 
@@ -44,6 +46,7 @@ internal static class PairWorker
             s_job = job;
             s_error = null;
             s_pending = 1;
+            Volatile.Write(ref s_claim, 0); // after s_pending: a left-over wake-up may take the job from here on
             s_start.Release();
             inParallel = true;
             try
@@ -54,6 +57,51 @@ internal static class PairWorker
             {
                 var spin = new SpinWait();
                 while (s_pending != 0) spin.SpinOnce(-1);
+                s_job = null;
+            }
+            if (s_error is { } e) throw new AggregateException(e);
+        }
+        finally
+        {
+            Monitor.Exit(s_gate);
+        }
+    }
+
+    /// <summary>
+    /// Like <see cref="Run"/> for a job whose part 0 completes the whole job by itself when part 1 never runs (part 1
+    /// only helps, e.g. through <see cref="PairPhases"/>): when part 0 returns before the worker has taken part 1 (a
+    /// busy machine, a slow wake-up), part 1 is withdrawn instead of waited for. Otherwise returns when both are done.
+    /// </summary>
+    public static void RunLed(IPairJob job)
+    {
+        if (!Available || !Monitor.TryEnter(s_gate))
+        {
+            job.Run(-1);
+            return;
+        }
+        try
+        {
+            EnsureThread();
+            s_job = job;
+            s_error = null;
+            s_pending = 1;
+            Volatile.Write(ref s_claim, 0); // after s_pending: a left-over wake-up may take the job from here on
+            s_start.Release();
+            try
+            {
+                job.Run(0);
+            }
+            finally
+            {
+                if (Interlocked.CompareExchange(ref s_claim, 2, 0) == 0)
+                {
+                    s_pending = 0; // withdrawn: the worker will not touch the job
+                }
+                else
+                {
+                    var spin = new SpinWait();
+                    while (s_pending != 0) spin.SpinOnce(-1);
+                }
                 s_job = null;
             }
             if (s_error is { } e) throw new AggregateException(e);
@@ -76,6 +124,8 @@ internal static class PairWorker
         while (true)
         {
             s_start.Wait();
+            // a wake-up left over from a withdrawn job (RunLed) finds its part taken or withdrawn and does nothing
+            if (Interlocked.CompareExchange(ref s_claim, 1, 0) != 0) continue;
             try
             {
                 s_job!.Run(1);

@@ -66,10 +66,10 @@ internal sealed class SimpleRnnPacked<T> : IFusedSequence<T> where T : unmanaged
     }
 
     /// <inheritdoc/>
-    public unsafe void SequencePart(int batch, int time, bool goBackwards, T* projection, T* hA, T* hB, T* sequenceOutput,
-        int firstBlock, int endBlock, PairBarrier? barrier, int part, int stepOffset)
+    public unsafe void Steps(int batch, int time, bool goBackwards, T* projection, T* hA, T* hB, T* sequenceOutput,
+        int firstStep, int endStep, int firstBlock, int endBlock)
     {
-        if (batch < 1 || time < 1 || firstBlock < 0 || firstBlock > endBlock || endBlock > Blocks)
+        if (batch < 1 || time < 1 || firstStep < 0 || firstStep > endStep || endStep > time || firstBlock < 0 || firstBlock > endBlock || endBlock > Blocks)
             throw new ArgumentException("SimpleRNN sequence arguments are inconsistent with the packed weights.");
         var visitor = new SimpleRnnStepKernel.Visitor<T>(new SimpleRnnStepKernel.Args<T>
         {
@@ -79,17 +79,16 @@ internal sealed class SimpleRnnPacked<T> : IFusedSequence<T> where T : unmanaged
             Batch = batch,
             Projection = ref *projection,
             ProjectionStride = time * ProjectionWidth,
-            HPrev = ref *hA,
-            HNext = ref *hB,
+            HPrev = ref firstStep % 2 == 0 ? ref *hA : ref *hB,
+            HNext = ref firstStep % 2 == 0 ? ref *hB : ref *hA,
             First = firstBlock,
             End = endBlock,
             Time = time,
+            FirstStep = firstStep,
+            EndStep = endStep,
             GoBackwards = goBackwards,
             Sequence = ref sequenceOutput == null ? ref Unsafe.NullRef<T>() : ref *sequenceOutput,
             HasSequence = sequenceOutput != null,
-            Barrier = barrier,
-            Part = part,
-            StepOffset = stepOffset,
         });
         ActivationDispatch.Visit<T, SimpleRnnStepKernel.Visitor<T>>(Activation, ref visitor);
     }
@@ -105,11 +104,9 @@ internal static class SimpleRnnStepKernel
     internal ref struct Args<T> where T : unmanaged
     {
         public ref T Recurrent;
-        public int Units, PaddedUnits, Batch, ProjectionStride, First, End, Time;
+        public int Units, PaddedUnits, Batch, ProjectionStride, First, End, Time, FirstStep, EndStep;
         public ref T Projection, HPrev, HNext, Sequence;
         public bool GoBackwards, HasSequence;
-        public PairBarrier? Barrier; // set when the blocks are split between two threads
-        public int Part, StepOffset;
     }
 
     internal readonly ref struct Visitor<T>(Args<T> args) : IActivationVisitor<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -134,7 +131,7 @@ internal static class SimpleRnnStepKernel
         int bw = SimpleRnnPacked<T>.VectorsPerBlock * TS.Count;
         ref T projection = ref a.Projection;
         int j0 = a.First * bw, j1 = Math.Min(a.End * bw, u); // this part's units
-        for (int s = 0; s < time; s++)
+        for (int s = a.FirstStep; s < a.EndStep; s++)
         {
             int t = a.GoBackwards ? time - 1 - s : s;
             a.Projection = ref Unsafe.Add(ref projection, (nint)t * up);
@@ -143,7 +140,6 @@ internal static class SimpleRnnStepKernel
                 for (int b = 0; b < a.Batch; b++)
                     MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref a.HNext, (nint)b * up + j0), j1 - j0)
                         .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref a.Sequence, ((nint)b * time + s) * u + j0), j1 - j0));
-            a.Barrier?.Arrive(a.Part, a.StepOffset + s);
             ref T swap = ref a.HPrev;
             a.HPrev = ref a.HNext;
             a.HNext = ref swap;

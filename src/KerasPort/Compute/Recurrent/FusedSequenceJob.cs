@@ -1,64 +1,125 @@
+using System.Diagnostics;
 using System.Numerics;
 using KerasPort.Compute.Kernels;
 
 namespace KerasPort.Compute.Recurrent;
 
 /// <summary>
-/// A fused GRU / SimpleRNN sequence (<see cref="IFusedSequence{T}"/>) split over two threads (<see cref="PairWorker"/>),
-/// either by batch rows (each half runs the whole sequence on its rows, no barrier) or by unit blocks (each half
-/// computes part of the input projection rows, then half of the blocks of every step, meeting at a barrier after the
-/// projection and after each step). Both splits keep every value on the same kernels as the serial run, so the
-/// results are bit-identical to it, and the fallback when the worker is busy is the serial run. Owned by one
+/// A fused GRU / SimpleRNN sequence (<see cref="IFusedSequence{T}"/>) shared with <see cref="PairWorker"/>'s thread
+/// through <see cref="PairPhases"/>, either by batch rows (one phase: the rows [0, BatchSplit) and the rest, each a whole
+/// sequence) or by unit blocks (phase 0: the input projection, rows halved on a GEMM tile boundary; phase 1 + s: step s,
+/// blocks halved). The caller leads: it does every item the helper has not claimed, so a helper that is late or
+/// descheduled slows it by at most one item. Every item runs on the same kernels as the serial run, so the results are
+/// bit-identical to it whoever does what (and the fallback when the worker is busy is the serial run). Owned by one
 /// <see cref="RnnWorkspace{T}"/> (one caller at a time); the pointers are valid only while
 /// <see cref="FusedSequenceRunner"/> keeps the buffers pinned.
 /// </summary>
 internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly PairBarrier _barrier = new();
+    private readonly PairPhases _phases = new();
+    private long _leadStart, _leadEnd, _longestWait; // Stopwatch ticks of the leader's run (0 when it did not lead)
     public IFusedSequence<T> Weights = null!;
     public int InputSize, Batch, Time;
-    /// <summary>0: split unit blocks with a barrier per step; else part 0 runs batch rows [0, BatchSplit), part 1 the rest.</summary>
+    /// <summary>0: split unit blocks step by step; else the batch rows [0, BatchSplit) and [BatchSplit, Batch).</summary>
     public int BatchSplit;
     public bool GoBackwards;
     public T* Inputs, Projection, HA, HB, Sequence;
 
-    /// <summary>Runs through the pair worker (serially when it is busy).</summary>
+    /// <summary>Resets the phases for a run (<see cref="Execute"/> does it; tests that drive the parts themselves call it first).</summary>
+    public void Prepare()
+    {
+        _phases.Reset();
+        _leadStart = _leadEnd = _longestWait = 0;
+    }
+
+    /// <summary>Runs through the pair worker (serially when it is busy), reporting a stalled helper to <see cref="PairContention"/>.</summary>
     public void Execute()
     {
-        _barrier.Reset();
-        PairWorker.Run(this, out _);
+        Prepare();
+        PairWorker.RunLed(this);
+        if (_leadEnd != 0)
+        {
+            // a wait much longer than the leader's own time per phase means the helper lost its core mid-item
+            long end = Stopwatch.GetTimestamp();
+            long limit = Stopwatch.Frequency / 10_000 + 4 * (_leadEnd - _leadStart) / Phases;
+            PairContention.Report(Math.Max(_longestWait, end - _leadEnd), limit);
+        }
     }
 
     public void Run(int part)
     {
+        if (part < 0) Serial();
+        else if (part == 0) Lead();
+        else Help();
+    }
+
+    private int Phases => BatchSplit > 0 ? 1 : 1 + Time;
+
+    private void Serial()
+    {
         var w = Weights;
-        int rows = Batch * Time;
-        if (BatchSplit > 0)
-        {
-            if (part < 0) Rows(0, Batch);
-            else if (part == 0) Rows(0, BatchSplit);
-            else Rows(BatchSplit, Batch - BatchSplit);
-            return;
-        }
-        if (part < 0)
-        {
-            Project(0, rows);
-            w.SequencePart(Batch, Time, GoBackwards, Projection, HA, HB, Sequence, 0, w.Blocks, null, 0, 0);
-            return;
-        }
+        Project(0, Batch * Time);
+        w.Steps(Batch, Time, GoBackwards, Projection, HA, HB, Sequence, 0, Time, 0, w.Blocks);
+    }
+
+    private void Lead()
+    {
+        _leadStart = Stopwatch.GetTimestamp();
         try
         {
-            int r0 = ProjectionSplit(rows, InputSize), split = w.Blocks / 2;
-            if (part == 0) Project(0, r0);
-            else Project(r0, rows - r0);
-            _barrier.Arrive(part, 0);
-            if (part == 0) w.SequencePart(Batch, Time, GoBackwards, Projection, HA, HB, Sequence, 0, split, _barrier, 0, 1);
-            else w.SequencePart(Batch, Time, GoBackwards, Projection, HA, HB, Sequence, split, w.Blocks, _barrier, 1, 1);
+            for (int p = 0; p < Phases; p++)
+            {
+                _phases.Begin(p);
+                Item(p, 0);
+                if (_phases.TryClaim(p)) Item(p, 1);
+                else _longestWait = Math.Max(_longestWait, _phases.WaitDone(p));
+            }
+        }
+        finally
+        {
+            _phases.Finish();
+            _leadEnd = Stopwatch.GetTimestamp();
+        }
+    }
+
+    private void Help()
+    {
+        try
+        {
+            for (int p = 0; _phases.Next(ref p); p++)
+            {
+                if (!_phases.TryClaim(p)) continue;
+                Item(p, 1);
+                _phases.Done(p);
+            }
         }
         catch
         {
-            _barrier.Abandon();
+            _phases.Fail();
             throw;
+        }
+    }
+
+    /// <summary>Item <paramref name="item"/> (0 or 1) of phase <paramref name="phase"/>.</summary>
+    private void Item(int phase, int item)
+    {
+        var w = Weights;
+        if (BatchSplit > 0)
+        {
+            if (item == 0) Rows(0, BatchSplit);
+            else Rows(BatchSplit, Batch - BatchSplit);
+        }
+        else if (phase == 0)
+        {
+            int rows = Batch * Time, r0 = ProjectionSplit(rows, InputSize);
+            if (item == 0) Project(0, r0);
+            else Project(r0, rows - r0);
+        }
+        else
+        {
+            int split = w.Blocks / 2, s = phase - 1;
+            if (item == 0) w.Steps(Batch, Time, GoBackwards, Projection, HA, HB, Sequence, s, s + 1, 0, split);
+            else w.Steps(Batch, Time, GoBackwards, Projection, HA, HB, Sequence, s, s + 1, split, w.Blocks);
         }
     }
 
@@ -67,8 +128,8 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
         var w = Weights;
         int up = w.PaddedUnits;
         Project(first * Time, count * Time);
-        w.SequencePart(count, Time, GoBackwards, Projection + (long)first * Time * w.ProjectionWidth, HA + (long)first * up, HB + (long)first * up,
-            Sequence == null ? null : Sequence + (long)first * Time * w.Units, 0, w.Blocks, null, 0, 0);
+        w.Steps(count, Time, GoBackwards, Projection + (long)first * Time * w.ProjectionWidth, HA + (long)first * up, HB + (long)first * up,
+            Sequence == null ? null : Sequence + (long)first * Time * w.Units, 0, Time, 0, w.Blocks);
     }
 
     private void Project(int first, int count)

@@ -21,14 +21,21 @@ internal sealed class FusedSplitPolicy
     public long BatchSplitMaximumRecurrentBytes { get; set; }
     /// <summary>Smallest batch split by rows (below it, the unit split or one thread).</summary>
     public int BatchSplitMinimumBatch { get; set; } = 2;
+    /// <summary>Tests: split whenever the sizes allow, even with one core or while <see cref="PairContention"/> backs off.</summary>
+    public bool Forced { get; set; }
 }
 
 /// <summary>Runs a whole unmasked sequence through a fused kernel (<see cref="IFusedSequence{T}"/>), on one or two threads.</summary>
 internal static class FusedSequenceRunner
 {
-    /// <summary>Same contract as <see cref="RnnDriver.Run{T}"/> without a mask, for a single-state cell whose output is h.</summary>
+    /// <summary>
+    /// Same contract as <see cref="RnnDriver.Run{T}"/> without a mask, for a single-state cell whose output is h.
+    /// <paramref name="execute"/> (tests) replaces <see cref="FusedSequenceJob{T}.Execute"/> for a split run, after
+    /// <see cref="FusedSequenceJob{T}.Prepare"/>, to drive the job's parts directly.
+    /// </summary>
     public static void Run<T>(IFusedSequence<T> w, FusedSplitPolicy policy, int inputSize, ReadOnlySpan<T> inputs, int batch, int time, bool goBackwards,
-        Span<T> states, Span<T> sequenceOutput, Span<T> lastOutput, RnnWorkspace<T> workspace, Span<T> carriedOutput)
+        Span<T> states, Span<T> sequenceOutput, Span<T> lastOutput, RnnWorkspace<T> workspace, Span<T> carriedOutput,
+        Action<FusedSequenceJob<T>>? execute = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int u = w.Units, up = w.PaddedUnits, pw = w.ProjectionWidth;
@@ -40,13 +47,13 @@ internal static class FusedSequenceRunner
         for (int b = 0; b < batch; b++) states.Slice(b * u, u).CopyTo(hA.Slice(b * up, u));
         long stepWork = w.RecurrentBytes / Unsafe.SizeOf<T>();
         long work = (long)time * batch * stepWork;
-        bool parallel = PairWorker.Available && work >= policy.MinimumWork;
+        bool parallel = work >= policy.MinimumWork && (policy.Forced || (PairWorker.Available && !PairContention.BackingOff));
         int batchSplit = parallel && batch >= Math.Max(2, policy.BatchSplitMinimumBatch) && w.RecurrentBytes <= policy.BatchSplitMaximumRecurrentBytes
             ? FusedSequenceJob<T>.ChooseBatchSplit(batch, time, inputSize) : 0;
         if (batchSplit > 0)
-            RunPair(workspace.FusedJob(), w, inputSize, inputs, batch, time, goBackwards, projection, hA, hB, sequenceOutput, batchSplit);
+            RunPair(workspace.FusedJob(), w, inputSize, inputs, batch, time, goBackwards, projection, hA, hB, sequenceOutput, batchSplit, execute);
         else if (parallel && w.Blocks >= 2 && batch * stepWork >= policy.MinimumStepWork)
-            RunPair(workspace.FusedJob(), w, inputSize, inputs, batch, time, goBackwards, projection, hA, hB, sequenceOutput, 0);
+            RunPair(workspace.FusedJob(), w, inputSize, inputs, batch, time, goBackwards, projection, hA, hB, sequenceOutput, 0, execute);
         else
         {
             Gemm.Multiply(batch * time, inputs, inputSize, w.Kernel, projection, pw, w.Bias);
@@ -63,7 +70,7 @@ internal static class FusedSequenceRunner
     }
 
     private static unsafe void RunPair<T>(FusedSequenceJob<T> job, IFusedSequence<T> w, int inputSize, ReadOnlySpan<T> inputs, int batch, int time,
-        bool goBackwards, Span<T> projection, Span<T> hA, Span<T> hB, Span<T> sequenceOutput, int batchSplit)
+        bool goBackwards, Span<T> projection, Span<T> hA, Span<T> hB, Span<T> sequenceOutput, int batchSplit, Action<FusedSequenceJob<T>>? execute)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         fixed (T* x = inputs)
@@ -81,7 +88,15 @@ internal static class FusedSequenceRunner
             job.Inputs = x; job.Projection = p; job.HA = a; job.HB = b; job.Sequence = sequenceOutput.IsEmpty ? null : seq;
             try
             {
-                job.Execute();
+                if (execute is null)
+                {
+                    job.Execute();
+                }
+                else
+                {
+                    job.Prepare();
+                    execute(job);
+                }
             }
             finally
             {
