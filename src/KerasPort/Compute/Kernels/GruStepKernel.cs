@@ -176,7 +176,7 @@ internal static class GruStepKernel
         {
             int t = a.GoBackwards ? time - 1 - s : s;
             a.Projection = ref Unsafe.Add(ref projection, (nint)t * width);
-            Blocks<T, TV, TS, TRec, TAct>(rec, act, a, mr);
+            Blocks<T, TV, TS, TRec, TAct>(rec, act, a, mr, s % 2 == 1);
             if (a.HasSequence && j1 > j0)
                 for (int b = 0; b < a.Batch; b++)
                     MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref a.HNext, (nint)b * up + j0), j1 - j0)
@@ -188,15 +188,17 @@ internal static class GruStepKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Blocks<T, TV, TS, TRec, TAct>(TRec rec, TAct act, Args<T> a, int mrMax)
+    private static void Blocks<T, TV, TS, TRec, TAct>(TRec rec, TAct act, Args<T> a, int mrMax, bool descending)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
     {
         int lanes = TS.Count, u = a.Units, up = a.PaddedUnits;
         nint panel = (nint)u * 3 * lanes, ps = a.ProjectionStride, zs = 3 * lanes;
         RecurrentTile tile = default;
         ref T z = ref Unsafe.As<RecurrentTile, T>(ref tile);
-        for (int jb = a.First; jb < a.End; jb++)
+        // every other step visits the blocks in reverse, starting with the panel the previous step read last: still in L1
+        for (int n = a.First; n < a.End; n++)
         {
+            int jb = descending ? a.First + a.End - 1 - n : n;
             ref T b = ref Unsafe.Add(ref a.Recurrent, jb * panel);
             ref T rb = ref Unsafe.Add(ref a.RecurrentBias, (nint)jb * 3 * lanes);
             nint col = (nint)jb * lanes;

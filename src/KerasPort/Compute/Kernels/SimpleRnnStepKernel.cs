@@ -135,7 +135,7 @@ internal static class SimpleRnnStepKernel
         {
             int t = a.GoBackwards ? time - 1 - s : s;
             a.Projection = ref Unsafe.Add(ref projection, (nint)t * up);
-            Blocks<T, TV, TS, TAct>(act, a, mr);
+            Blocks<T, TV, TS, TAct>(act, a, mr, s % 2 == 1);
             if (a.HasSequence && j1 > j0)
                 for (int b = 0; b < a.Batch; b++)
                     MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref a.HNext, (nint)b * up + j0), j1 - j0)
@@ -147,15 +147,17 @@ internal static class SimpleRnnStepKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Blocks<T, TV, TS, TAct>(TAct act, Args<T> a, int mrMax)
+    private static void Blocks<T, TV, TS, TAct>(TAct act, Args<T> a, int mrMax, bool descending)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TAct : struct, IUnaryOp<T>
     {
         int u = a.Units, up = a.PaddedUnits;
         nint w = TS.Count, bw = 4 * w, panel = u * bw, ps = a.ProjectionStride;
         RecurrentTile tile = default;
         ref T z = ref Unsafe.As<RecurrentTile, T>(ref tile);
-        for (int jb = a.First; jb < a.End; jb++)
+        // every other step visits the blocks in reverse, starting with the panel the previous step read last: still in L1
+        for (int n = a.First; n < a.End; n++)
         {
+            int jb = descending ? a.First + a.End - 1 - n : n;
             ref T b = ref Unsafe.Add(ref a.Recurrent, jb * panel);
             nint col = jb * bw;
             for (int r = 0, chunkEnd = 0, rows; r < a.Batch; r += rows)
