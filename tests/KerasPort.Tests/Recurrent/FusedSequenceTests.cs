@@ -10,7 +10,7 @@ namespace KerasPort.Tests.Recurrent;
 /// <see cref="SimpleRnnStepKernel"/>) that <see cref="RnnDriver.Run{T}"/> takes for unmasked sequences: against a
 /// straight-loop double-precision evaluation of Keras's equations written here (no code shared with the kernels), over
 /// odd sizes around the vector widths, batches 1..9, go_backwards, sequence output, initial states and activations
-/// other than tanh / sigmoid; the two-thread splits (unit blocks with a barrier per step, batch rows) bit-identical to
+/// other than tanh / sigmoid; the two-thread splits (unit blocks step by step, batch rows) bit-identical to
 /// the one-thread run, also with concurrent callers. Without SIMD (DOTNET_EnableHWIntrinsic=0) the same cases run the
 /// generic cells against the same reference.
 /// </summary>
@@ -304,18 +304,18 @@ public class FusedSequenceTests
         }
     }
 
-    /// <summary>A stalled led run makes two-thread runs back off for a while; a clean one resets the back-off length.</summary>
+    /// <summary>Two stalled led runs in a row make two-thread runs back off for a while; a clean one resets the back-off length.</summary>
     [Fact]
-    public void PairContention_BacksOffAfterAStall()
+    public void PairContention_BacksOffAfterRepeatedStalls()
     {
-        PairContention.Report(longestWait: 10, limit: 1_000_000);
-        for (int i = 0; i < 5; i++) PairContention.Report(longestWait: System.Diagnostics.Stopwatch.Frequency / 1000, limit: 100);
-        Assert.True(PairContention.BackingOff); // the fifth stall backs off for 160 ms
+        long stall = System.Diagnostics.Stopwatch.Frequency / 1000;
+        for (int i = 0; i < 6; i++) PairContention.Report(longestWait: stall, limit: 100);
+        Assert.True(PairContention.BackingOff); // the fifth back-off in a row lasts 160 ms
         PairContention.Report(longestWait: 10, limit: 1_000_000); // clean: the next back-off is short again
     }
 
     /// <summary>
-    /// Two-thread runs (unit blocks split with a barrier per step; batch rows split where a tile-preserving split point
+    /// Two-thread runs (unit blocks shared step by step; batch rows split where a tile-preserving split point
     /// exists) give exactly the one-thread result and the direct equations' values: odd units, odd batches, backwards,
     /// an input wider than one GEMM k-block (projection rows split on a tile boundary).
     /// </summary>

@@ -86,30 +86,40 @@ internal sealed class GruPacked<T> : IFusedSequence<T> where T : unmanaged, IFlo
 
     /// <inheritdoc/>
     public unsafe void Steps(int batch, int time, bool goBackwards, T* projection, T* hA, T* hB, T* sequenceOutput,
-        int firstStep, int endStep, int firstBlock, int endBlock)
+        int firstStep, int endStep, int firstBlock, int endBlock, StepSharing? sharing = null)
     {
-        if (batch < 1 || time < 1 || firstStep < 0 || firstStep > endStep || endStep > time || firstBlock < 0 || firstBlock > endBlock || endBlock > Blocks)
+        if (batch < 1 || time < 1 || firstStep < 0 || firstStep > endStep || endStep > time || firstBlock < 0 || firstBlock > endBlock || endBlock > Blocks
+            || (sharing is { } share && (share.Split < firstBlock || share.Split > endBlock)))
             throw new ArgumentException("GRU sequence arguments are inconsistent with the packed weights.");
-        GruStepKernel.Run(this, new GruStepKernel.Args<T>
+        var range = new StepRange<T>
         {
-            Recurrent = ref Recurrent,
-            RecurrentBias = ref RecurrentBias[0],
+            HA = ref *hA,
+            HB = ref *hB,
+            Sequence = ref sequenceOutput == null ? ref Unsafe.NullRef<T>() : ref *sequenceOutput,
+            HasSequence = sequenceOutput != null,
             Units = Units,
             PaddedUnits = PaddedUnits,
             Batch = batch,
-            Projection = ref *projection,
-            ProjectionStride = time * ProjectionWidth,
-            HPrev = ref firstStep % 2 == 0 ? ref *hA : ref *hB,
-            HNext = ref firstStep % 2 == 0 ? ref *hB : ref *hA,
-            First = firstBlock,
-            End = endBlock,
             Time = time,
+            BlockWidth = Lanes,
             FirstStep = firstStep,
             EndStep = endStep,
+            First = firstBlock,
+            End = endBlock,
+        };
+        var weights = new GruStepKernel.Weights<T>
+        {
+            Recurrent = ref Recurrent,
+            RecurrentBias = ref RecurrentBias[0],
+            Projection = ref *projection,
+            Units = Units,
+            PaddedUnits = PaddedUnits,
+            Batch = batch,
+            Time = time,
             GoBackwards = goBackwards,
-            Sequence = ref sequenceOutput == null ? ref Unsafe.NullRef<T>() : ref *sequenceOutput,
-            HasSequence = sequenceOutput != null,
-        });
+        };
+        var outer = new GruStepKernel.Outer<T>(RecurrentActivation, weights, range, sharing);
+        ActivationDispatch.Visit<T, GruStepKernel.Outer<T>>(Activation, ref outer);
     }
 }
 
@@ -122,96 +132,96 @@ internal sealed class GruPacked<T> : IFusedSequence<T> where T : unmanaged, IFlo
 /// </summary>
 internal static class GruStepKernel
 {
-    internal ref struct Args<T> where T : unmanaged
+    /// <summary>What every step reads: the packed weights, the projection of the whole sequence, the sizes.</summary>
+    internal ref struct Weights<T> where T : unmanaged
     {
-        public ref T Recurrent, RecurrentBias;
-        public int Units, PaddedUnits, Batch, ProjectionStride, First, End, Time, FirstStep, EndStep;
-        public ref T Projection, HPrev, HNext, Sequence;
-        public bool GoBackwards, HasSequence;
+        public ref T Recurrent, RecurrentBias, Projection;
+        public int Units, PaddedUnits, Batch, Time;
+        public bool GoBackwards;
     }
 
-    internal static void Run<T>(GruPacked<T> w, Args<T> args) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var outer = new Outer<T>(w.RecurrentActivation, args);
-        ActivationDispatch.Visit<T, Outer<T>>(w.Activation, ref outer);
-    }
-
-    private readonly ref struct Outer<T>(in Activation recurrentActivation, Args<T> args) : IActivationVisitor<T> where T : unmanaged, IFloatingPointIeee754<T>
+    internal readonly ref struct Outer<T>(in Activation recurrentActivation, Weights<T> weights, StepRange<T> range, StepSharing? sharing)
+        : IActivationVisitor<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         private readonly Activation _rec = recurrentActivation;
-        private readonly Args<T> _args = args;
+        private readonly Weights<T> _weights = weights;
+        private readonly StepRange<T> _range = range;
+        private readonly StepSharing? _sharing = sharing;
 
         public void Visit<TAct>(TAct act) where TAct : struct, IUnaryOp<T>
         {
-            var inner = new Inner<T, TAct>(act, _args);
+            var inner = new Inner<T, TAct>(act, _weights, _range, _sharing);
             ActivationDispatch.Visit<T, Inner<T, TAct>>(_rec, ref inner);
         }
     }
 
-    private readonly ref struct Inner<T, TAct>(TAct act, Args<T> args) : IActivationVisitor<T>
+    private readonly ref struct Inner<T, TAct>(TAct act, Weights<T> weights, StepRange<T> range, StepSharing? sharing) : IActivationVisitor<T>
         where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IUnaryOp<T>
     {
         private readonly TAct _act = act;
-        private readonly Args<T> _args = args;
+        private readonly Weights<T> _weights = weights;
+        private readonly StepRange<T> _range = range;
+        private readonly StepSharing? _sharing = sharing;
 
         public void Visit<TRec>(TRec rec) where TRec : struct, IUnaryOp<T>
         {
             switch (GemmLayout.Width)
             {
-                case SimdWidth.V512: Steps<T, Vector512<T>, V512<T>, TRec, TAct>(rec, _act, _args); break;
-                case SimdWidth.V256: Steps<T, Vector256<T>, V256<T>, TRec, TAct>(rec, _act, _args); break;
-                default: Steps<T, Vector128<T>, V128<T>, TRec, TAct>(rec, _act, _args); break;
+                case SimdWidth.V512: Run<Vector512<T>, V512<T>, TRec>(rec); break;
+                case SimdWidth.V256: Run<Vector256<T>, V256<T>, TRec>(rec); break;
+                default: Run<Vector128<T>, V128<T>, TRec>(rec); break;
             }
         }
-    }
 
-    private static void Steps<T, TV, TS, TRec, TAct>(TRec rec, TAct act, Args<T> a)
-        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
-    {
-        int time = a.Time, u = a.Units, up = a.PaddedUnits, mr = RecurrentPanels.TileRows(3);
-        ref T projection = ref a.Projection;
-        int width = 3 * up;
-        int j0 = a.First * TS.Count, j1 = Math.Min(a.End * TS.Count, u); // this part's units
-        for (int s = a.FirstStep; s < a.EndStep; s++)
+        private void Run<TV, TS, TRec>(TRec rec) where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T>
         {
-            int t = a.GoBackwards ? time - 1 - s : s;
-            a.Projection = ref Unsafe.Add(ref projection, (nint)t * width);
-            Blocks<T, TV, TS, TRec, TAct>(rec, act, a, mr, s % 2 == 1);
-            if (a.HasSequence && j1 > j0)
-                for (int b = 0; b < a.Batch; b++)
-                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref a.HNext, (nint)b * up + j0), j1 - j0)
-                        .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref a.Sequence, ((nint)b * time + s) * u + j0), j1 - j0));
-            ref T swap = ref a.HPrev;
-            a.HPrev = ref a.HNext;
-            a.HNext = ref swap;
+            var blocks = new StepBlocks<T, TV, TS, TRec, TAct>(rec, _act, _weights);
+            StepLoop.Run(ref blocks, _range, _sharing);
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Blocks<T, TV, TS, TRec, TAct>(TRec rec, TAct act, Args<T> a, int mrMax, bool descending)
+    private ref struct StepBlocks<T, TV, TS, TRec, TAct>(TRec rec, TAct act, Weights<T> weights) : IStepBlocks<T>
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
     {
-        int lanes = TS.Count, u = a.Units, up = a.PaddedUnits;
-        nint panel = (nint)u * 3 * lanes, ps = a.ProjectionStride, zs = 3 * lanes;
-        RecurrentTile tile = default;
+        private readonly TRec _rec = rec;
+        private readonly TAct _act = act;
+        private readonly Weights<T> _w = weights;
+
+        public void Run(int step, ref T hPrev, ref T hNext, int first, int end, bool descending)
+        {
+            int t = _w.GoBackwards ? _w.Time - 1 - step : step;
+            nint width = 3 * _w.PaddedUnits;
+            Blocks<T, TV, TS, TRec, TAct>(_rec, _act, ref _w.Recurrent, ref _w.RecurrentBias, ref Unsafe.Add(ref _w.Projection, t * width),
+                _w.Time * width, _w.Units, _w.PaddedUnits, _w.Batch, ref hPrev, ref hNext, first, end, descending);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
+    private static void Blocks<T, TV, TS, TRec, TAct>(TRec rec, TAct act, ref T recurrent, ref T recurrentBias, ref T projection, nint ps,
+        int u, int up, int batch, ref T hPrev, ref T hNext, int first, int end, bool descending)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
+    {
+        int lanes = TS.Count, mrMax = RecurrentPanels.TileRows(3);
+        nint panel = (nint)u * 3 * lanes, zs = 3 * lanes;
+        Unsafe.SkipInit(out RecurrentTile tile);
         ref T z = ref Unsafe.As<RecurrentTile, T>(ref tile);
         // every other step visits the blocks in reverse, starting with the panel the previous step read last: still in L1
-        for (int n = a.First; n < a.End; n++)
+        for (int n = first; n < end; n++)
         {
-            int jb = descending ? a.First + a.End - 1 - n : n;
-            ref T b = ref Unsafe.Add(ref a.Recurrent, jb * panel);
-            ref T rb = ref Unsafe.Add(ref a.RecurrentBias, (nint)jb * 3 * lanes);
+            int jb = descending ? first + end - 1 - n : n;
+            ref T b = ref Unsafe.Add(ref recurrent, jb * panel);
+            ref T rb = ref Unsafe.Add(ref recurrentBias, (nint)jb * 3 * lanes);
             nint col = (nint)jb * lanes;
-            for (int r = 0, chunkEnd = 0, rows; r < a.Batch; r += rows)
+            for (int r = 0, chunkEnd = 0, rows; r < batch; r += rows)
             {
                 // chunks of the GEMM's MR rows, each in register tiles of mrMax rows (RecurrentPanels.Sums)
-                if (r == chunkEnd) chunkEnd = Math.Min(r + GemmLayout.MR, a.Batch);
+                if (r == chunkEnd) chunkEnd = Math.Min(r + GemmLayout.MR, batch);
                 rows = Math.Min(mrMax, chunkEnd - r);
-                ref T h = ref Unsafe.Add(ref a.HPrev, (nint)r * up);
+                ref T h = ref Unsafe.Add(ref hPrev, (nint)r * up);
                 RecurrentPanels.Sums<T, TV, TS, C3>(rows, chunkEnd - r == 1 && r % GemmLayout.MR == 0, u, ref h, up, ref b, ref z);
-                ref T p = ref Unsafe.Add(ref a.Projection, r * ps + 3 * col);
+                ref T p = ref Unsafe.Add(ref projection, r * ps + 3 * col);
                 ref T hp = ref Unsafe.Add(ref h, col);
-                ref T hn = ref Unsafe.Add(ref a.HNext, (nint)r * up + col);
+                ref T hn = ref Unsafe.Add(ref hNext, (nint)r * up + col);
                 for (int i = 0; i < rows; i++)
                     Gates<T, TV, TS, TRec, TAct>(rec, act, ref Unsafe.Add(ref z, i * zs), ref rb, ref Unsafe.Add(ref p, i * ps),
                         ref Unsafe.Add(ref hp, (nint)i * up), ref Unsafe.Add(ref hn, (nint)i * up));

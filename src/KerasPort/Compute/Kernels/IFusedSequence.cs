@@ -32,10 +32,11 @@ internal interface IFusedSequence<T> where T : unmanaged, IFloatingPointIeee754<
     /// projection[(b·time + t)·ProjectionWidth ..]; step s reads h from <paramref name="hA"/> when s is even (else
     /// <paramref name="hB"/>) and writes the other (so the initial h goes in hA and the final one is in hB when time is
     /// odd); h of step s also goes to sequenceOutput[(b·time + s)·Units ..] unless it is null. Blocks are independent
-    /// within a step: any partition of them over threads gives the same bits.
+    /// within a step: any partition of them over threads gives the same bits. With <paramref name="sharing"/>, this
+    /// side leads or helps another thread running the same steps (<see cref="StepLoop"/>).
     /// </summary>
     unsafe void Steps(int batch, int time, bool goBackwards, T* projection, T* hA, T* hB, T* sequenceOutput,
-        int firstStep, int endStep, int firstBlock, int endBlock);
+        int firstStep, int endStep, int firstBlock, int endBlock, StepSharing? sharing = null);
 }
 
 /// <summary>Helpers shared by the fused GRU and SimpleRNN sequence kernels.</summary>

@@ -28,7 +28,7 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
     /// <summary>Resets the phases for a run (<see cref="Execute"/> does it; tests that drive the parts themselves call it first).</summary>
     public void Prepare()
     {
-        _phases.Reset();
+        _phases.Reset(Phases);
         _leadStart = _leadEnd = _longestWait = 0;
     }
 
@@ -67,18 +67,22 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
         _leadStart = Stopwatch.GetTimestamp();
         try
         {
-            for (int p = 0; p < Phases; p++)
+            // phase 0: the batch rows (batch split) or the input projection; phases 1..time: the steps (unit split)
+            _phases.Begin(0);
+            Item0();
+            if (_phases.LeaderTakes(0)) Item1();
+            if (BatchSplit == 0)
             {
-                _phases.Begin(p);
-                Item(p, 0);
-                if (_phases.TryClaim(p)) Item(p, 1);
-                else _longestWait = Math.Max(_longestWait, _phases.WaitDone(p));
+                var w = Weights;
+                w.Steps(Batch, Time, GoBackwards, Projection, HA, HB, Sequence, 0, Time, 0, w.Blocks,
+                    new StepSharing(_phases, w.Blocks / 2, Helper: false, PhaseOffset: 1, HelperDidPrevious: false));
             }
         }
         finally
         {
             _phases.Finish();
             _leadEnd = Stopwatch.GetTimestamp();
+            _longestWait = _phases.LongestWait;
         }
     }
 
@@ -86,11 +90,19 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
     {
         try
         {
-            for (int p = 0; _phases.Next(ref p); p++)
+            bool did = false;
+            if (_phases.HelperClaimsFirst())
             {
-                if (!_phases.TryClaim(p)) continue;
-                Item(p, 1);
-                _phases.Done(p);
+                Item1(); // phase 0 has no inputs to wait for
+                _phases.Done(0);
+                did = true;
+            }
+            if (BatchSplit == 0)
+            {
+                // the kernel claims the steps from phase 1 on (or catches up with the leader)
+                var w = Weights;
+                w.Steps(Batch, Time, GoBackwards, Projection, HA, HB, Sequence, 0, Time, 0, w.Blocks,
+                    new StepSharing(_phases, w.Blocks / 2, Helper: true, PhaseOffset: 1, HelperDidPrevious: did));
             }
         }
         catch
@@ -100,26 +112,24 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
         }
     }
 
-    /// <summary>Item <paramref name="item"/> (0 or 1) of phase <paramref name="phase"/>.</summary>
-    private void Item(int phase, int item)
+    /// <summary>Phase 0, item 0: the first batch rows, or the first projection rows.</summary>
+    private void Item0()
     {
-        var w = Weights;
+        if (BatchSplit > 0) Rows(0, BatchSplit);
+        else Project(0, ProjectionSplit(Batch * Time, InputSize));
+    }
+
+    /// <summary>Phase 0, item 1: the other batch rows, or the other projection rows.</summary>
+    private void Item1()
+    {
         if (BatchSplit > 0)
         {
-            if (item == 0) Rows(0, BatchSplit);
-            else Rows(BatchSplit, Batch - BatchSplit);
-        }
-        else if (phase == 0)
-        {
-            int rows = Batch * Time, r0 = ProjectionSplit(rows, InputSize);
-            if (item == 0) Project(0, r0);
-            else Project(r0, rows - r0);
+            Rows(BatchSplit, Batch - BatchSplit);
         }
         else
         {
-            int split = w.Blocks / 2, s = phase - 1;
-            if (item == 0) w.Steps(Batch, Time, GoBackwards, Projection, HA, HB, Sequence, s, s + 1, 0, split);
-            else w.Steps(Batch, Time, GoBackwards, Projection, HA, HB, Sequence, s, s + 1, split, w.Blocks);
+            int rows = Batch * Time, r0 = ProjectionSplit(rows, InputSize);
+            Project(r0, rows - r0);
         }
     }
 

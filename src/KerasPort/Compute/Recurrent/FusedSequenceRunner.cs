@@ -50,6 +50,7 @@ internal static class FusedSequenceRunner
         bool parallel = work >= policy.MinimumWork && (policy.Forced || (PairWorker.Available && !PairContention.BackingOff));
         int batchSplit = parallel && batch >= Math.Max(2, policy.BatchSplitMinimumBatch) && w.RecurrentBytes <= policy.BatchSplitMaximumRecurrentBytes
             ? FusedSequenceJob<T>.ChooseBatchSplit(batch, time, inputSize) : 0;
+        if (3 * Math.Min(batchSplit, batch - batchSplit) < batch) batchSplit = 0; // e.g. 6 + 1 of 7: the unit split balances better
         if (batchSplit > 0)
             RunPair(workspace.FusedJob(), w, inputSize, inputs, batch, time, goBackwards, projection, hA, hB, sequenceOutput, batchSplit, execute);
         else if (parallel && w.Blocks >= 2 && batch * stepWork >= policy.MinimumStepWork)

@@ -33,7 +33,7 @@ internal sealed class SimpleRnnCell<T> : IRecurrentCell<T> where T : unmanaged, 
     /// <summary>When the fused sequence is split over two threads (see <see cref="FusedSplitPolicy"/>).</summary>
     internal static readonly FusedSplitPolicy SplitPolicy = new()
     {
-        MinimumWork = 2_000_000,
+        MinimumWork = 1_000_000,
         MinimumStepWork = 15_000,
         BatchSplitMaximumRecurrentBytes = 512 * 1024,
     };
