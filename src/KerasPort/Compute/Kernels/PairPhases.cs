@@ -9,8 +9,9 @@ namespace KerasPort.Compute.Kernels;
 /// The leader always does item 0; item 1 goes to whoever claims it first: the helper claims phase p as soon as it has
 /// finished p − 1 (then waits for the leader's item 0 of p − 1, like a barrier), and the leader, after its item 0,
 /// takes item 1 itself when the helper has not claimed it (absent, descheduled, late to start, fallen behind: its later
-/// claims are refused and it catches up with the current phase). So the leader never waits for a helper that is not
-/// computing, and results do not depend on who did what as long as the items do not. The counters the two sides write
+/// claims are refused and it catches up with the current phase). So the leader waits only for an item the helper has
+/// claimed (and is about to compute or computing), and results do not depend on who did what as long as the items do
+/// not. The counters the two sides write
 /// sit on separate cache lines, so a phase costs one cache-line hand-over each way, as a barrier does.
 /// </summary>
 internal sealed class PairPhases

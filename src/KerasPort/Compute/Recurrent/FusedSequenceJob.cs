@@ -8,8 +8,9 @@ namespace KerasPort.Compute.Recurrent;
 /// A fused GRU / SimpleRNN sequence (<see cref="IFusedSequence{T}"/>) shared with <see cref="PairWorker"/>'s thread
 /// through <see cref="PairPhases"/>, either by batch rows (one phase: the rows [0, BatchSplit) and the rest, each a whole
 /// sequence) or by unit blocks (phase 0: the input projection, rows halved on a GEMM tile boundary; phase 1 + s: step s,
-/// blocks halved). The caller leads: it does every item the helper has not claimed, so a helper that is late or
-/// descheduled slows it by at most one item. Every item runs on the same kernels as the serial run, so the results are
+/// blocks halved). The caller leads: it does every item the helper has not claimed, so a helper that starts late or
+/// falls behind never holds it up (only one descheduled while holding a claim does: <see cref="PairContention"/> then
+/// backs off). Every item runs on the same kernels as the serial run, so the results are
 /// bit-identical to it whoever does what (and the fallback when the worker is busy is the serial run). Owned by one
 /// <see cref="RnnWorkspace{T}"/> (one caller at a time); the pointers are valid only while
 /// <see cref="FusedSequenceRunner"/> keeps the buffers pinned.
