@@ -64,7 +64,7 @@ internal sealed class GruCell<T> : IRecurrentCell<T> where T : unmanaged, IFloat
     internal bool TryRunSequence(ReadOnlySpan<T> inputs, int batch, int time, bool goBackwards, Span<T> states, Span<T> sequenceOutput,
         Span<T> lastOutput, RnnWorkspace<T> workspace, Span<T> carriedOutput)
     {
-        if (Packed is not { } w) return false;
+        if (Packed is not { } w || batch < 1 || time < 1) return false; // empty runs: the generic driver's semantics
         FusedSequenceRunner.Run(w, SplitPolicy, InputSize, inputs, batch, time, goBackwards, states, sequenceOutput, lastOutput, workspace, carriedOutput);
         return true;
     }
