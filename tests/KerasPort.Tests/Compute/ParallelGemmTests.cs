@@ -19,13 +19,78 @@ public class ParallelGemmTests
     [InlineData(37, 257, 33)]  // k over one k-block (KC = 256)
     [InlineData(61, 31, 129)]
     [InlineData(256, 64, 40)]
-    [InlineData(5, 20, 20)]    // too few rows to split: serial path
+    [InlineData(5, 20, 20)]    // too few rows to split, one column panel: serial path
+    [InlineData(1, 256, 512)]  // batch-1 GEMV: split by column panels
+    [InlineData(1, 33, 100)]   // second half narrower than the first
+    [InlineData(3, 65, 200)]
+    [InlineData(5, 300, 129)]  // k over one k-block
+    [InlineData(1, 9, 70)]     // second half too narrow for a whole vector: serial
     public void Matches_reference_and_serial_bit_for_bit(int m, int k, int n)
     {
         Case<float>(m, k, n, new Activation(ActivationKind.Relu), bias: true);
         Case<float>(m, k, n, Activation.Linear, bias: false);
         Case<double>(m, k, n, new Activation(ActivationKind.Relu), bias: true);
         Case<double>(m, k, n, Activation.Linear, bias: true);
+    }
+
+    [Theory]
+    [InlineData(ActivationKind.Tanh)]
+    [InlineData(ActivationKind.Sigmoid)]
+    [InlineData(ActivationKind.Gelu)]
+    public void Column_split_applies_the_activation_as_the_serial_product(ActivationKind kind)
+    {
+        var rnd = new Random((int)kind);
+        var act = new Activation(kind);
+        foreach (int n in (ReadOnlySpan<int>)[100, 161, 512, 1000])
+        {
+            int m = 1 + n % 3, k = 37;
+            float[] a = KernelAssert.Uniform<float>(rnd, m * k, -1, 1), w = KernelAssert.Uniform<float>(rnd, k * n, -1, 1);
+            float[] bias = KernelAssert.Uniform<float>(rnd, n, -1, 1);
+            var packed = PackedMatrix<float>.Pack(w, k, n);
+            var serial = new float[m * n];
+            Gemm.Multiply(m, a, k, packed, serial, n, bias);
+            ActivationFunctions.Apply(act, serial.AsSpan(), n);
+            var parallel = new float[m * n];
+            ParallelGemm.MultiplyActivate(m, a, packed, parallel, bias, act, minimumWork: 0);
+            Assert.Equal(serial, parallel);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 40, 300, 1, 3)]
+    [InlineData(4, 300, 200, 0, 2)]
+    [InlineData(2, 5, 129, 2, 3)]
+    [InlineData(3, 8, 64, 1, 1)]   // empty range: C untouched
+    public void Panel_ranges_write_exactly_their_columns(int m, int k, int n, int firstPanel, int endPanel)
+    {
+        var rnd = new Random(m + k + n);
+        float[] a = KernelAssert.Uniform<float>(rnd, m * k, -1, 1), w = KernelAssert.Uniform<float>(rnd, k * n, -1, 1);
+        float[] bias = KernelAssert.Uniform<float>(rnd, n, -1, 1);
+        var packed = PackedMatrix<float>.Pack(w, k, n);
+        int nr = packed.PanelWidth;
+        firstPanel = Math.Min(firstPanel, packed.Panels);
+        endPanel = Math.Min(endPanel, packed.Panels);
+        var expected = new float[m * n];
+        GemmReference.Multiply<float>(m, n, k, a, k, w, n, expected, n, bias);
+        var c = new float[m * n];
+        Array.Fill(c, -7777f);
+        Gemm.MultiplyPanels(m, a, k, packed, firstPanel, endPanel, c, n, bias);
+        int j0 = firstPanel * nr, j1 = Math.Min(endPanel * nr, n);
+        double u = KernelAssert.U<float>();
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                string where = $"m={m} k={k} n={n} panels [{firstPanel}, {endPanel}) C[{i},{j}]";
+                if (j < j0 || j >= j1)
+                {
+                    Assert.Equal(-7777f, c[i * n + j]);
+                    continue;
+                }
+                double s = Math.Abs(bias[j]);
+                for (int p = 0; p < k; p++) s += Math.Abs((double)a[i * k + p] * w[p * n + j]);
+                KernelAssert.Within(c[i * n + j], expected[i * n + j], 2 * (k + 3) * u * s, where);
+            }
+        Assert.Throws<ArgumentException>(() => Gemm.MultiplyPanels(m, a, k, packed, 0, packed.Panels + 1, c, n, bias));
     }
 
     [Fact]

@@ -75,7 +75,37 @@ public static class Gemm
             case SimdWidth.V512: Driver<T, Vector512<T>, V512<T>, C4>.Run(m, n, k, ref ra, lda, ref rb, 0, true, ref rc, ldc, ref rbias, !bias.IsEmpty, accumulate); break;
             case SimdWidth.V256: Driver<T, Vector256<T>, V256<T>, C2>.Run(m, n, k, ref ra, lda, ref rb, 0, true, ref rc, ldc, ref rbias, !bias.IsEmpty, accumulate); break;
             case SimdWidth.V128: Driver<T, Vector128<T>, V128<T>, C2>.Run(m, n, k, ref ra, lda, ref rb, 0, true, ref rc, ldc, ref rbias, !bias.IsEmpty, accumulate); break;
-            default: ScalarPacked(m, a, lda, b, c, ldc, bias, accumulate); break;
+            default: ScalarPacked(m, a, lda, b, c, ldc, bias, accumulate, 0, b.Panels); break;
+        }
+    }
+
+    /// <summary>
+    /// Columns [firstPanel·NR, min(endPanel·NR, n)) of <see cref="Multiply{T}(int, ReadOnlySpan{T}, int, PackedMatrix{T}, Span{T}, int, ReadOnlySpan{T}, bool)"/>
+    /// (same arguments, whole C and bias): the other columns of C are not touched. Every column is computed exactly as in
+    /// the whole product (columns never meet), so two threads can each take a range of panels.
+    /// </summary>
+    internal static void MultiplyPanels<T>(int m, ReadOnlySpan<T> a, int lda, PackedMatrix<T> b, int firstPanel, int endPanel, Span<T> c, int ldc,
+        ReadOnlySpan<T> bias = default, bool accumulate = false) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        int n = b.Columns, k = b.Rows, nr = b.PanelWidth;
+        GemmChecks.Validate(m, n, k, a.Length, lda, b.Data.Length, n, c.Length, ldc, bias.Length, packed: true);
+        if (firstPanel < 0 || firstPanel > endPanel || endPanel > b.Panels)
+            throw new ArgumentException($"panels [{firstPanel}, {endPanel}) are outside the matrix's {b.Panels} panels.");
+        if (b.PanelWidth != GemmLayout.PanelWidth<T>())
+            throw new ArgumentException($"the matrix was packed with panels of {b.PanelWidth} columns, this process uses {GemmLayout.PanelWidth<T>()}.", nameof(b));
+        int j0 = firstPanel * nr, width = Math.Min(endPanel * nr, n) - j0;
+        if (m == 0 || width <= 0) return;
+        ref T ra = ref MemoryMarshal.GetReference(a);
+        ref T rb = ref Unsafe.Add(ref MemoryMarshal.GetReference(b.Data), (nint)firstPanel * k * nr);
+        ref T rc = ref Unsafe.Add(ref MemoryMarshal.GetReference(c), j0);
+        ref T rbias = ref bias.IsEmpty ? ref Unsafe.NullRef<T>() : ref Unsafe.Add(ref MemoryMarshal.GetReference(bias), j0);
+        switch (GemmLayout.Width)
+        {
+            case SimdWidth.V512: Driver<T, Vector512<T>, V512<T>, C4>.Run(m, width, k, ref ra, lda, ref rb, 0, true, ref rc, ldc, ref rbias, !bias.IsEmpty, accumulate); break;
+            case SimdWidth.V256: Driver<T, Vector256<T>, V256<T>, C2>.Run(m, width, k, ref ra, lda, ref rb, 0, true, ref rc, ldc, ref rbias, !bias.IsEmpty, accumulate); break;
+            case SimdWidth.V128: Driver<T, Vector128<T>, V128<T>, C2>.Run(m, width, k, ref ra, lda, ref rb, 0, true, ref rc, ldc, ref rbias, !bias.IsEmpty, accumulate); break;
+            default: ScalarPacked(m, a, lda, b, c, ldc, bias, accumulate, firstPanel, endPanel); break;
         }
     }
 
@@ -107,26 +137,26 @@ public static class Gemm
         }
     }
 
-    private static void ScalarPacked<T>(int m, ReadOnlySpan<T> a, int lda, PackedMatrix<T> b, Span<T> c, int ldc, ReadOnlySpan<T> bias, bool accumulate)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    private static void ScalarPacked<T>(int m, ReadOnlySpan<T> a, int lda, PackedMatrix<T> b, Span<T> c, int ldc, ReadOnlySpan<T> bias, bool accumulate,
+        int firstPanel, int endPanel) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = b.Columns, k = b.Rows, nr = b.PanelWidth;
         ReadOnlySpan<T> data = b.Data;
         for (int i = 0; i < m; i++)
         {
-            Span<T> ci = c.Slice(i * ldc, n);
-            if (!accumulate) ci.Clear();
-            for (int jp = 0; jp < b.Panels; jp++)
+            for (int jp = firstPanel; jp < endPanel; jp++)
             {
                 int j0 = jp * nr, width = Math.Min(nr, n - j0);
+                Span<T> cj = c.Slice(i * ldc + j0, width);
+                if (!accumulate) cj.Clear();
                 ReadOnlySpan<T> panel = data.Slice(jp * k * nr, k * nr);
                 for (int p = 0; p < k; p++)
                 {
                     T aip = a[i * lda + p];
-                    for (int j = 0; j < width; j++) ci[j0 + j] += aip * panel[p * nr + j];
+                    for (int j = 0; j < width; j++) cj[j] += aip * panel[p * nr + j];
                 }
+                if (!bias.IsEmpty) for (int j = 0; j < width; j++) cj[j] += bias[j0 + j];
             }
-            if (!bias.IsEmpty) for (int j = 0; j < n; j++) ci[j] += bias[j];
         }
     }
 
@@ -199,20 +229,30 @@ public static class Gemm
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Tile(int rows, int kc, ref T a, nint lda, ref T b, nint ldb, ref T c, nint ldc, bool acc, ref T bias, bool addBias)
+        private static void Tile(int rows, int kc, ref T a, nint lda, ref T b, nint ldb, ref T c, nint ldc, bool acc, ref T bias, bool addBias) =>
+            Tile<TNv>(rows, kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias);
+
+        /// <summary>A tile of <c>TN</c> vectors per row (TNv for full panels; fewer for a narrow last panel).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Tile<TN>(int rows, int kc, ref T a, nint lda, ref T b, nint ldb, ref T c, nint ldc, bool acc, ref T bias, bool addBias)
+            where TN : struct, IConst
         {
             switch (rows)
             {
-                case 6: GemmMicroKernel.Run<T, TV, TS, C6, TNv>(kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias); break;
-                case 5: GemmMicroKernel.Run<T, TV, TS, C5, TNv>(kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias); break;
-                case 4: GemmMicroKernel.Run<T, TV, TS, C4, TNv>(kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias); break;
-                case 3: GemmMicroKernel.Run<T, TV, TS, C3, TNv>(kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias); break;
-                case 2: GemmMicroKernel.Run<T, TV, TS, C2, TNv>(kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias); break;
-                default: GemmMicroKernel.RunRow<T, TV, TS, TNv>(kc, ref a, ref b, ldb, ref c, acc, ref bias, addBias); break;
+                case 6: GemmMicroKernel.Run<T, TV, TS, C6, TN>(kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias); break;
+                case 5: GemmMicroKernel.Run<T, TV, TS, C5, TN>(kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias); break;
+                case 4: GemmMicroKernel.Run<T, TV, TS, C4, TN>(kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias); break;
+                case 3: GemmMicroKernel.Run<T, TV, TS, C3, TN>(kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias); break;
+                case 2: GemmMicroKernel.Run<T, TV, TS, C2, TN>(kc, ref a, lda, ref b, ldb, ref c, ldc, acc, ref bias, addBias); break;
+                default: GemmMicroKernel.RunRow<T, TV, TS, TN>(kc, ref a, ref b, ldb, ref c, acc, ref bias, addBias); break;
             }
         }
 
-        /// <summary>A tile whose panel has fewer than NR valid columns: computed into a stack tile, valid part copied.</summary>
+        /// <summary>
+        /// A tile whose panel has fewer than NR valid columns: only the vectors that hold valid columns are computed
+        /// (a Dense(10) head reads one vector of its 64-column panel, not four), into a stack tile whose valid part is
+        /// copied out. Each lane sums exactly as in a full tile.
+        /// </summary>
         private static void EdgeTile(int rows, int width, int nr, int kc, ref T a, nint lda, ref T b, nint ldb, ref T c, nint ldc, bool acc, ref T bias, bool addBias)
         {
             Span<T> tile = stackalloc T[GemmLayout.MR * 64];
@@ -222,7 +262,11 @@ public static class Gemm
                 if (acc) MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref c, r * ldc), width).CopyTo(tile.Slice(r * nr, width));
             }
             if (addBias) MemoryMarshal.CreateReadOnlySpan(ref bias, width).CopyTo(tileBias);
-            Tile(rows, kc, ref a, lda, ref b, ldb, ref tile[0], nr, acc, ref tileBias[0], addBias);
+            int vectors = (width + TS.Count - 1) / TS.Count;
+            if (vectors == 1 && TNv.Value > 1) Tile<C1>(rows, kc, ref a, lda, ref b, ldb, ref tile[0], nr, acc, ref tileBias[0], addBias);
+            else if (vectors == 2 && TNv.Value > 2) Tile<C2>(rows, kc, ref a, lda, ref b, ldb, ref tile[0], nr, acc, ref tileBias[0], addBias);
+            else if (vectors == 3 && TNv.Value > 3) Tile<C3>(rows, kc, ref a, lda, ref b, ldb, ref tile[0], nr, acc, ref tileBias[0], addBias);
+            else Tile(rows, kc, ref a, lda, ref b, ldb, ref tile[0], nr, acc, ref tileBias[0], addBias);
             for (int r = 0; r < rows; r++)
                 tile.Slice(r * nr, width).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref c, r * ldc), width));
         }

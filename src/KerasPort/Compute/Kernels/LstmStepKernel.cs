@@ -198,6 +198,9 @@ internal static class LstmStepKernel
         ActivationDispatch.Visit<T, Outer<T>>(activation, ref outer);
     }
 
+    /// <summary>Largest recurrent_kernel (bytes) a one-row step runs two blocks at a time for (an L1 data cache).</summary>
+    internal const long PairMaximumRecurrentBytes = 32 * 1024;
+
     /// <summary>Batch rows per tile of the step kernel (a last tile of one row uses a different summation order).</summary>
     internal static int TileRows => GemmLayout.Width == SimdWidth.V512 ? 6 : 2;
 
@@ -213,7 +216,7 @@ internal static class LstmStepKernel
         public int Units, PaddedUnits, Batch, ProjectionStride, First, End;
         public ref T Projection, HPrev, CPrev, CNext, HNext;
         public int Time; // 0: one step
-        public bool GoBackwards, HasSequence;
+        public bool GoBackwards, HasSequence, Reverse;
         public ref T Sequence;
         public PairBarrier? Barrier; // set when the blocks are split between two threads
         public int Part, StepOffset;
@@ -264,6 +267,9 @@ internal static class LstmStepKernel
         {
             int t = a.GoBackwards ? time - 1 - s : s;
             a.Projection = ref Unsafe.Add(ref projection, (nint)t * width);
+            // odd steps visit the blocks last-to-first: the panels read last are still in cache when a layer's
+            // recurrent_kernel is larger than the cache (a cyclic sweep would miss on every panel)
+            a.Reverse = (s & 1) == 1;
             Blocks<T, TV, TS, TRec, TAct>(rec, act, a, mrMax);
             if (a.HasSequence && j1 > j0)
                 for (int b = 0; b < a.Batch; b++)
@@ -282,8 +288,34 @@ internal static class LstmStepKernel
     {
         int lanes = TS.Count, u = a.Units, up = a.PaddedUnits;
         nint panel = (nint)u * 4 * lanes;
-        for (int jb = a.First; jb < a.End; jb++)
+        if (a.Batch == 1 && (long)u * 4 * up * Unsafe.SizeOf<T>() <= PairMaximumRecurrentBytes)
         {
+            // one row, recurrent_kernel in L1: two blocks at a time, so that the gate code of one block overlaps the
+            // other's (the step is latency-bound then; from L2 one block at a time streams faster); each block sums
+            // exactly as in One
+            int count = a.End - a.First;
+            for (int i = 0; i < count; i += 2)
+            {
+                int jb = a.Reverse ? a.End - 1 - i : a.First + i;
+                nint col = (nint)jb * lanes;
+                ref T b = ref Unsafe.Add(ref a.Recurrent, jb * panel);
+                ref T p = ref Unsafe.Add(ref a.Projection, 4 * col);
+                ref T cp = ref Unsafe.Add(ref a.CPrev, col);
+                ref T cn = ref Unsafe.Add(ref a.CNext, col);
+                ref T hn = ref Unsafe.Add(ref a.HNext, col);
+                if (i + 1 == count)
+                {
+                    One<T, TV, TS, TRec, TAct>(rec, act, u, ref a.HPrev, ref b, ref p, ref cp, ref cn, ref hn);
+                    break;
+                }
+                nint d = a.Reverse ? -lanes : lanes; // the second block's column offset
+                Pair<T, TV, TS, TRec, TAct>(rec, act, u, ref a.HPrev, ref b, ref Unsafe.Add(ref b, d / lanes * panel), ref p, 4 * d, ref cp, ref cn, ref hn, d);
+            }
+            return;
+        }
+        for (int i = a.First; i < a.End; i++)
+        {
+            int jb = a.Reverse ? a.End - 1 - (i - a.First) : i;
             ref T b = ref Unsafe.Add(ref a.Recurrent, jb * panel);
             nint col = (nint)jb * lanes;
             for (int r = 0; r < a.Batch;)
@@ -342,6 +374,63 @@ internal static class LstmStepKernel
             s3 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 3 * w)), s3);
         }
         Gates<T, TV, TS, TRec, TAct>(rec, act, TS.Add(s0, t0), TS.Add(s1, t1), TS.Add(s2, t2), TS.Add(s3, t3), ref p, ref cp, ref cn, ref hn);
+    }
+
+    /// <summary>
+    /// One row, two blocks (panels <paramref name="b"/> and <paramref name="b2"/>; the second block's projection, c and h
+    /// at offsets <paramref name="dp"/> and <paramref name="d"/>), each summed exactly as <see cref="One"/> sums it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Pair<T, TV, TS, TRec, TAct>(TRec rec, TAct act, int k, ref T h, ref T b, ref T b2, ref T p, nint dp, ref T cp, ref T cn, ref T hn, nint d)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
+    {
+        nint w = TS.Count, ldb = 4 * w;
+        TV zero = TS.Splat(0.0);
+        TV s0 = zero, s1 = zero, s2 = zero, s3 = zero, t0 = zero, t1 = zero, t2 = zero, t3 = zero;
+        TV u0 = zero, u1 = zero, u2 = zero, u3 = zero, v0 = zero, v1 = zero, v2 = zero, v3 = zero;
+        ref T bp = ref b;
+        ref T bp2 = ref b2;
+        nint q = 0;
+        for (; q + 1 < k; q += 2)
+        {
+            TV av = TS.Splat(Unsafe.Add(ref h, q));
+            TV aw = TS.Splat(Unsafe.Add(ref h, q + 1));
+            ref T bq = ref Unsafe.Add(ref bp, ldb);
+            ref T bq2 = ref Unsafe.Add(ref bp2, ldb);
+            s0 = TS.MulAdd(av, TS.Load(ref bp), s0);
+            s1 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, w)), s1);
+            s2 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 2 * w)), s2);
+            s3 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 3 * w)), s3);
+            u0 = TS.MulAdd(av, TS.Load(ref bp2), u0);
+            u1 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp2, w)), u1);
+            u2 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp2, 2 * w)), u2);
+            u3 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp2, 3 * w)), u3);
+            t0 = TS.MulAdd(aw, TS.Load(ref bq), t0);
+            t1 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, w)), t1);
+            t2 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, 2 * w)), t2);
+            t3 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, 3 * w)), t3);
+            v0 = TS.MulAdd(aw, TS.Load(ref bq2), v0);
+            v1 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq2, w)), v1);
+            v2 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq2, 2 * w)), v2);
+            v3 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq2, 3 * w)), v3);
+            bp = ref Unsafe.Add(ref bp, 2 * ldb);
+            bp2 = ref Unsafe.Add(ref bp2, 2 * ldb);
+        }
+        if (q < k)
+        {
+            TV av = TS.Splat(Unsafe.Add(ref h, q));
+            s0 = TS.MulAdd(av, TS.Load(ref bp), s0);
+            s1 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, w)), s1);
+            s2 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 2 * w)), s2);
+            s3 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 3 * w)), s3);
+            u0 = TS.MulAdd(av, TS.Load(ref bp2), u0);
+            u1 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp2, w)), u1);
+            u2 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp2, 2 * w)), u2);
+            u3 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp2, 3 * w)), u3);
+        }
+        Gates<T, TV, TS, TRec, TAct>(rec, act, TS.Add(s0, t0), TS.Add(s1, t1), TS.Add(s2, t2), TS.Add(s3, t3), ref p, ref cp, ref cn, ref hn);
+        Gates<T, TV, TS, TRec, TAct>(rec, act, TS.Add(u0, v0), TS.Add(u1, v1), TS.Add(u2, v2), TS.Add(u3, v3),
+            ref Unsafe.Add(ref p, dp), ref Unsafe.Add(ref cp, d), ref Unsafe.Add(ref cn, d), ref Unsafe.Add(ref hn, d));
     }
 
     /// <summary>MR rows (2..6) × the four gate vectors of one block.</summary>

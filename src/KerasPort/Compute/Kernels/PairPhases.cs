@@ -68,7 +68,7 @@ internal sealed class PairPhases
             for (int i = 0; i < GraceSpins; i++)
             {
                 if (Volatile.Read(ref _lines.Done) >= phase) return false;
-                Thread.SpinWait(1);
+                CpuPause.Once();
             }
         }
         if (Volatile.Read(ref _lines.Done) >= phase)
@@ -82,11 +82,11 @@ internal sealed class PairPhases
             return true;
         }
         long start = Stopwatch.GetTimestamp();
-        var spin = new SpinWait();
+        var wait = new Poll();
         while (Volatile.Read(ref _lines.Done) < phase)
         {
             if (Volatile.Read(ref _lines.Failed) != 0) throw new OperationCanceledException("the other half of a parallel kernel failed.");
-            spin.SpinOnce(-1);
+            wait.Once();
         }
         _longestWait = Math.Max(_longestWait, Stopwatch.GetTimestamp() - start);
         _helperActive = true;
@@ -103,7 +103,7 @@ internal sealed class PairPhases
     /// </summary>
     public bool HelperNext(ref int phase, bool didPrevious)
     {
-        var spin = new SpinWait();
+        var spin = new Poll();
         while (phase < _count)
         {
             if (Interlocked.CompareExchange(ref _lines.Claimed, phase, phase - 1) == phase - 1)
@@ -112,7 +112,7 @@ internal sealed class PairPhases
                 while (didPrevious ? Volatile.Read(ref _lines.Led) < phase - 1 : Volatile.Read(ref _lines.Phase) < phase)
                 {
                     if (Volatile.Read(ref _lines.Finished) != 0) return false;
-                    spin.SpinOnce(-1);
+                    spin.Once();
                 }
                 return true;
             }
@@ -120,7 +120,7 @@ internal sealed class PairPhases
             while (Volatile.Read(ref _lines.Phase) <= phase)
             {
                 if (Volatile.Read(ref _lines.Finished) != 0) return false;
-                spin.SpinOnce(-1);
+                spin.Once();
             }
             if (Volatile.Read(ref _lines.Finished) != 0) return false;
             phase = Volatile.Read(ref _lines.Phase);
@@ -137,6 +137,19 @@ internal sealed class PairPhases
 
     /// <summary>Helper: its item threw; the leader stops waiting for it.</summary>
     public void Fail() => Volatile.Write(ref _lines.Failed, 1);
+
+    /// <summary>One wait: pause hints (<see cref="CpuPause"/>) first, then the runtime's yielding spin.</summary>
+    private struct Poll
+    {
+        private int _polls;
+        private SpinWait _spin;
+
+        public void Once()
+        {
+            if (_polls++ < CpuPause.PollsBeforeYield) CpuPause.Once();
+            else _spin.SpinOnce(-1);
+        }
+    }
 }
 
 /// <summary>

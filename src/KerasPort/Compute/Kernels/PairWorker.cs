@@ -11,18 +11,24 @@ internal interface IPairJob
 /// One persistent background thread that takes the second half of large kernels (the machine this targets has two
 /// cores). A caller that finds the worker busy (another thread's parallel section) runs both halves itself, so
 /// concurrent callers are safe and never wait on each other. No allocation per call: the job is a reusable object.
-/// The worker spins briefly after each job (back-to-back calls avoid a wake-up), then blocks. <see cref="RunLed"/> is
-/// for jobs whose first half can finish alone: it does not wait for a worker that has not started.
+/// The worker polls for the next job for <see cref="SpinMicroseconds"/> after each one (back-to-back kernels, such as
+/// the layers of one prediction or consecutive predictions, then start without an operating-system wake-up), then blocks.
+/// <see cref="RunLed"/> is for jobs whose first half can finish alone: it does not wait for a worker that has not started.
 /// </summary>
 internal static class PairWorker
 {
     private static readonly object s_gate = new();
-    private static readonly SemaphoreSlim s_start = new(0);
+    private static readonly SemaphoreSlim s_wake = new(0);
     private static IPairJob? s_job;
+    private static long s_posted;          // jobs posted so far (the worker runs each once)
+    private static int s_sleeping;         // 1 while the worker is (about to be) blocked on s_wake
     private static volatile int s_pending; // 1 while the worker owes part 1 of s_job
-    private static int s_claim; // part 1 of s_job: 0 posted, 1 taken by the worker, 2 withdrawn by the caller (RunLed)
+    private static int s_claim;            // part 1 of s_job: 0 posted, 1 taken by the worker, 2 withdrawn by the caller (RunLed)
     private static volatile Exception? s_error;
     private static Thread? s_thread;
+
+    /// <summary>How long the idle worker polls for a new job before it blocks.</summary>
+    internal static int SpinMicroseconds = 50;
 
     /// <summary>Whether a second core exists to run part 1 on.</summary>
     public static bool Available { get; } = Environment.ProcessorCount >= 2;
@@ -43,11 +49,7 @@ internal static class PairWorker
         try
         {
             EnsureThread();
-            s_job = job;
-            s_error = null;
-            s_pending = 1;
-            Volatile.Write(ref s_claim, 0); // after s_pending: a left-over wake-up may take the job from here on
-            s_start.Release();
+            Post(job);
             inParallel = true;
             try
             {
@@ -55,8 +57,7 @@ internal static class PairWorker
             }
             finally
             {
-                var spin = new SpinWait();
-                while (s_pending != 0) spin.SpinOnce(-1);
+                CpuPause.Until(static () => s_pending == 0);
                 s_job = null;
             }
             if (s_error is { } e) throw new AggregateException(e);
@@ -82,26 +83,15 @@ internal static class PairWorker
         try
         {
             EnsureThread();
-            s_job = job;
-            s_error = null;
-            s_pending = 1;
-            Volatile.Write(ref s_claim, 0); // after s_pending: a left-over wake-up may take the job from here on
-            s_start.Release();
+            Post(job);
             try
             {
                 job.Run(0);
             }
             finally
             {
-                if (Interlocked.CompareExchange(ref s_claim, 2, 0) == 0)
-                {
-                    s_pending = 0; // withdrawn: the worker will not touch the job
-                }
-                else
-                {
-                    var spin = new SpinWait();
-                    while (s_pending != 0) spin.SpinOnce(-1);
-                }
+                if (Interlocked.CompareExchange(ref s_claim, 2, 0) == 0) s_pending = 0; // withdrawn: the worker will not touch it
+                else CpuPause.Until(static () => s_pending == 0);
                 s_job = null;
             }
             if (s_error is { } e) throw new AggregateException(e);
@@ -110,6 +100,16 @@ internal static class PairWorker
         {
             Monitor.Exit(s_gate);
         }
+    }
+
+    private static void Post(IPairJob job)
+    {
+        s_job = job;
+        s_error = null;
+        s_pending = 1;
+        Volatile.Write(ref s_claim, 0); // after s_job and s_pending: the worker may take the job from here on
+        Volatile.Write(ref s_posted, s_posted + 1);
+        if (Interlocked.Exchange(ref s_sleeping, 0) == 1) s_wake.Release();
     }
 
     private static void EnsureThread()
@@ -121,10 +121,27 @@ internal static class PairWorker
 
     private static void Loop()
     {
+        long seen = 0;
         while (true)
         {
-            s_start.Wait();
-            // a wake-up left over from a withdrawn job (RunLed) finds its part taken or withdrawn and does nothing
+            long spinTicks = System.Diagnostics.Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            while (Volatile.Read(ref s_posted) == seen)
+            {
+                if (System.Diagnostics.Stopwatch.GetTimestamp() - start < spinTicks)
+                {
+                    for (int i = 0; i < 16 && Volatile.Read(ref s_posted) == seen; i++) CpuPause.Once();
+                    continue;
+                }
+                // announce the sleep, then look again (the poster sets s_posted before it reads s_sleeping; both sides
+                // use full fences, so a job posted now is either seen here or wakes the semaphore)
+                Interlocked.Exchange(ref s_sleeping, 1);
+                if (Volatile.Read(ref s_posted) == seen) s_wake.Wait();
+                Interlocked.Exchange(ref s_sleeping, 0);
+                start = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
+            seen = Volatile.Read(ref s_posted);
+            // a job withdrawn by RunLed (or already taken on an earlier look) is not run
             if (Interlocked.CompareExchange(ref s_claim, 1, 0) != 0) continue;
             try
             {
@@ -164,11 +181,43 @@ internal sealed class PairBarrier
     {
         if (part == 0) _count0 = step + 1;
         else _count1 = step + 1;
+        int polls = 0;
         var spin = new SpinWait();
-        if (part == 0)
-            while (_count1 <= step && !_abandoned) spin.SpinOnce(-1);
-        else
-            while (_count0 <= step && !_abandoned) spin.SpinOnce(-1);
+        while ((part == 0 ? _count1 : _count0) <= step && !_abandoned)
+        {
+            // the other side is normally a step's work (microseconds) away: poll with the CPU's pause hint, and only
+            // after that yield the core (it may be descheduled on a busy machine)
+            if (polls++ < CpuPause.PollsBeforeYield) CpuPause.Once();
+            else spin.SpinOnce(-1);
+        }
         if (_abandoned) throw new OperationCanceledException("the other half of a parallel kernel failed.");
+    }
+}
+
+/// <summary>Busy-wait helpers: the processor's spin-loop hint, then the runtime's escalating <see cref="SpinWait"/>.</summary>
+internal static class CpuPause
+{
+    /// <summary>Pause hints (tens of nanoseconds each) before a waiter starts yielding its core.</summary>
+    public const int PollsBeforeYield = 4000;
+
+    /// <summary>One spin-loop hint (x86 PAUSE, Arm YIELD), or the runtime's shortest spin elsewhere.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static void Once()
+    {
+        if (System.Runtime.Intrinsics.X86.X86Base.IsSupported) System.Runtime.Intrinsics.X86.X86Base.Pause();
+        else if (System.Runtime.Intrinsics.Arm.ArmBase.IsSupported) System.Runtime.Intrinsics.Arm.ArmBase.Yield();
+        else Thread.SpinWait(1);
+    }
+
+    /// <summary>Waits until <paramref name="done"/> returns true: pause hints first, then yielding.</summary>
+    public static void Until(Func<bool> done)
+    {
+        int polls = 0;
+        var spin = new SpinWait();
+        while (!done())
+        {
+            if (polls++ < PollsBeforeYield) Once();
+            else spin.SpinOnce(-1);
+        }
     }
 }

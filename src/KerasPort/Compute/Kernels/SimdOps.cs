@@ -53,6 +53,11 @@ internal interface ISimdOps<TV, T> where TV : struct where T : unmanaged
     static abstract TV Pow2(TV n);
     /// <summary>p·2^n for integral n (as T, |n| &lt; 2^22) by adding n to the exponent field of p (valid while the result is normal).</summary>
     static abstract TV AddToExponent(TV p, TV n);
+    /// <summary>
+    /// <see cref="AddToExponent"/> with n given as n + 1.5·2^23 (float; 1.5·2^52 for double), the value a fused
+    /// multiply-add with that constant leaves after rounding to an integer: the low bits already hold n.
+    /// </summary>
+    static abstract TV AddToExponentBiased(TV p, TV biased);
     /// <summary>The runtime's vectorised exp (used for double).</summary>
     static abstract TV ExpRuntime(TV a);
     /// <summary>The runtime's vectorised natural log.</summary>
@@ -137,6 +142,13 @@ internal readonly struct V128<T> : ISimdOps<Vector128<T>, T> where T : unmanaged
         return Vector128.ShiftLeft(magic, 52).As<long, T>();
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> AddToExponentBiased(Vector128<T> p, Vector128<T> biased)
+    {
+        if (typeof(T) == typeof(float))
+            return (p.AsInt32() + Vector128.ShiftLeft(biased.AsInt32(), 23)).As<int, T>();
+        return (p.AsInt64() + Vector128.ShiftLeft(biased.AsInt64(), 52)).As<long, T>();
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> AddToExponent(Vector128<T> p, Vector128<T> n)
     {
         if (typeof(T) == typeof(float))
@@ -214,6 +226,13 @@ internal readonly struct V256<T> : ISimdOps<Vector256<T>, T> where T : unmanaged
         return Vector256.ShiftLeft(magic, 52).As<long, T>();
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> AddToExponentBiased(Vector256<T> p, Vector256<T> biased)
+    {
+        if (typeof(T) == typeof(float))
+            return (p.AsInt32() + Vector256.ShiftLeft(biased.AsInt32(), 23)).As<int, T>();
+        return (p.AsInt64() + Vector256.ShiftLeft(biased.AsInt64(), 52)).As<long, T>();
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> AddToExponent(Vector256<T> p, Vector256<T> n)
     {
         if (typeof(T) == typeof(float))
@@ -289,6 +308,13 @@ internal readonly struct V512<T> : ISimdOps<Vector512<T>, T> where T : unmanaged
         // n + 1.5·2^52 puts the integer n in the low bits (|n| < 2^51), 1023 the exponent bias.
         var magic = (n.AsDouble() + Vector512.Create(6755399441055744.0 + 1023.0)).AsInt64();
         return Vector512.ShiftLeft(magic, 52).As<long, T>();
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> AddToExponentBiased(Vector512<T> p, Vector512<T> biased)
+    {
+        if (typeof(T) == typeof(float))
+            return (p.AsInt32() + Vector512.ShiftLeft(biased.AsInt32(), 23)).As<int, T>();
+        return (p.AsInt64() + Vector512.ShiftLeft(biased.AsInt64(), 52)).As<long, T>();
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> AddToExponent(Vector512<T> p, Vector512<T> n)

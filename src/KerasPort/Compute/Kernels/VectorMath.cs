@@ -51,11 +51,22 @@ internal static class VectorMath
         return TS.Select(small, series, large);
     }
 
-    /// <summary>tanh(x): odd Taylor series for |x| &lt; 0.55, else ±(1 − 2/(e^{2|x|} + 1)).</summary>
+    /// <summary>
+    /// tanh(x). Float: branch-free ±(−E / (2 + E)) with E = expm1(−2|x|) (<see cref="Expm1NonPositiveFloat{T, TV, TS}"/>),
+    /// |x| clamped to 9 (tanh(9) rounds to 1). Double: odd Taylor series for |x| &lt; 0.55, else ±(1 − 2/(e^{2|x|} + 1)).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Tanh<T, TV, TS>(TV x) where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
     {
         TV a = TS.Abs(x);
+        if (typeof(T) == typeof(float))
+        {
+            TV em1 = Expm1NonPositiveFloat<T, TV, TS>(TS.Mul(TS.MinNative(a, TS.Splat(9.0)), TS.Splat(-2.0)));
+            // −E/(2 + E): 2 + E ∈ (1, 2] has no cancellation; the relative error of E reaches the result times 2/(2 + E) ≤ 2
+            TV q = TS.Div(TS.Sub(TS.Splat(0.0), em1), TS.Add(em1, TS.Splat(2.0)));
+            q = TS.Xor(q, TS.Xor(x, a)); // copy the sign of x onto the quotient
+            return TS.Select(TS.IsNaN(x), x, q);
+        }
         TV e = Exp<T, TV, TS>(TS.Add(a, a));
         TV t = TS.Sub(TS.Splat(1.0), TS.Div(TS.Splat(2.0), TS.Add(e, TS.Splat(1.0))));
         TV large = TS.Xor(t, TS.Xor(x, a)); // copy the sign of x onto t
@@ -67,10 +78,60 @@ internal static class VectorMath
         return TS.Select(small, series, large);
     }
 
-    /// <summary>sigmoid(x) = 1 / (1 + e^{−x}), Keras's formula.</summary>
+    /// <summary>
+    /// e^y − 1 for float y in [−18, 0], without branches or cancellation: y = n·ln2 + r (|r| ≤ ln2/2, Cody–Waite as in
+    /// <see cref="Exp{T, TV, TS}"/>), e^r − 1 = r + r²·q(r) with q a degree-5 Chebyshev fit of (e^r − 1 − r)/r² on
+    /// [−ln2/2, ln2/2] (error 1.4·10⁻⁹, i.e. ≤ 0.01 ulp of e^r − 1), then
+    /// e^y − 1 = 2^n·(e^r − 1) + (2^n − 1) in one fused multiply-add (2^n − 1 is exact for n ≥ −24; below, e^y − 1
+    /// rounds to about −1 either way).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Expm1NonPositiveFloat<T, TV, TS>(TV y) where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
+    {
+        TV n = TS.Round(TS.Mul(y, TS.Splat(1.4426950408889634)));
+        TV r = TS.MulAdd(n, TS.Splat(-0.693359375), y);
+        r = TS.MulAdd(n, TS.Splat(2.12194440054690583e-4), r);
+        TV q = TS.Splat(1.9890980869750325563e-4);
+        q = TS.MulAdd(q, r, TS.Splat(1.393364103198670115e-3));
+        q = TS.MulAdd(q, r, TS.Splat(8.3333109344488684687e-3));
+        q = TS.MulAdd(q, r, TS.Splat(4.1666465006040048761e-2));
+        q = TS.MulAdd(q, r, TS.Splat(1.6666666681614255706e-1));
+        q = TS.MulAdd(q, r, TS.Splat(5.000000013457727153e-1));
+        TV em1r = TS.MulAdd(TS.Mul(r, r), q, r);
+        TV scale = TS.AddToExponent(TS.Splat(1.0), n);
+        return TS.MulAdd(scale, em1r, TS.Sub(scale, TS.Splat(1.0)));
+    }
+
+    /// <summary>
+    /// sigmoid(x) = 1 / (1 + e^{−x}), Keras's formula. Float computes e^{−x} inline, as <see cref="Exp{T, TV, TS}"/> does
+    /// but with a degree-6 near-minimax polynomial (Chebyshev fit on [−ln2/2, ln2/2], relative error 2·10⁻⁹ = 0.03 ulp),
+    /// the integer n read from the rounding constant, and no underflow flush (1/(1 + e) is exactly 1 for every e below
+    /// 2^-24, flushed or not).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Sigmoid<T, TV, TS>(TV x) where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
     {
+        if (typeof(T) == typeof(float))
+        {
+            TV y = TS.Sub(TS.Splat(0.0), x);
+            TV yc = TS.MinNative(TS.MaxNative(y, TS.Splat(-86.6)), TS.Splat(88.7228));
+            // t = n + 1.5·2^23 with n = round(y·log2 e): the constant's ulp is 1, so the FMA rounds to an integer
+            TV t = TS.MulAdd(yc, TS.Splat(1.4426950408889634), TS.Splat(12582912.0));
+            TV n = TS.Sub(t, TS.Splat(12582912.0));
+            TV r = TS.MulAdd(n, TS.Splat(-0.693359375), yc);
+            r = TS.MulAdd(n, TS.Splat(2.12194440054690583e-4), r);
+            TV p = TS.Splat(1.3941108433972674608e-3);
+            p = TS.MulAdd(p, r, TS.Splat(8.375126398153335682e-3));
+            p = TS.MulAdd(p, r, TS.Splat(4.1666352896775156786e-2));
+            p = TS.MulAdd(p, r, TS.Splat(1.6666415514653275427e-1));
+            p = TS.MulAdd(p, r, TS.Splat(5.0000000471177576744e-1));
+            p = TS.MulAdd(p, r, TS.Splat(1.0000000377162138425));
+            p = TS.MulAdd(p, r, TS.Splat(1.0));
+            TV ey = TS.AddToExponentBiased(p, t);
+            ey = TS.Select(TS.GreaterThan(y, TS.Splat(88.72284)), TS.Splat(double.PositiveInfinity), ey);
+            TV s = TS.Div(TS.Splat(1.0), TS.Add(TS.Splat(1.0), ey));
+            return TS.Select(TS.IsNaN(x), x, s);
+        }
         TV e = Exp<T, TV, TS>(TS.Sub(TS.Splat(0.0), x));
         return TS.Div(TS.Splat(1.0), TS.Add(TS.Splat(1.0), e));
     }
