@@ -7,7 +7,9 @@ namespace KerasPort.Tests.Recurrent;
 /// <summary>
 /// GRU / SimpleRNN sequences large enough for the two-thread batch-row split (<see cref="RnnBatchSplitJob{T}"/>):
 /// Keras's GRU equations evaluated directly in double here, and bit-identical to the one-thread step loop
-/// (<see cref="RnnDriver.RunSteps{T}"/>), with masks, go_backwards, carried outputs and concurrent callers.
+/// (<see cref="RnnDriver.RunSteps{T}"/>), with masks, go_backwards, carried outputs and concurrent callers. Unmasked
+/// reset_after=True GRUs now take the fused sequence kernel (<see cref="GruStepKernel"/>, split by its own
+/// <see cref="FusedSequenceJob{T}"/>), so those cases check that it agrees bit for bit with the generic step loop.
 /// </summary>
 [Trait("Category", "Recurrent")]
 public class RnnBatchSplitTests

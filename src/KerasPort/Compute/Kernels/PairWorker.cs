@@ -13,6 +13,7 @@ internal interface IPairJob
 /// concurrent callers are safe and never wait on each other. No allocation per call: the job is a reusable object.
 /// The worker polls for the next job for <see cref="SpinMicroseconds"/> after each one (back-to-back kernels, such as
 /// the layers of one prediction or consecutive predictions, then start without an operating-system wake-up), then blocks.
+/// <see cref="RunLed"/> is for jobs whose first half can finish alone: it does not wait for a worker that has not started.
 /// </summary>
 internal static class PairWorker
 {
@@ -22,6 +23,7 @@ internal static class PairWorker
     private static long s_posted;          // jobs posted so far (the worker runs each once)
     private static int s_sleeping;         // 1 while the worker is (about to be) blocked on s_wake
     private static volatile int s_pending; // 1 while the worker owes part 1 of s_job
+    private static int s_claim;            // part 1 of s_job: 0 posted, 1 taken by the worker, 2 withdrawn by the caller (RunLed)
     private static volatile Exception? s_error;
     private static Thread? s_thread;
 
@@ -47,11 +49,7 @@ internal static class PairWorker
         try
         {
             EnsureThread();
-            s_job = job;
-            s_error = null;
-            s_pending = 1;
-            Volatile.Write(ref s_posted, s_posted + 1);
-            if (Interlocked.Exchange(ref s_sleeping, 0) == 1) s_wake.Release();
+            Post(job);
             inParallel = true;
             try
             {
@@ -68,6 +66,50 @@ internal static class PairWorker
         {
             Monitor.Exit(s_gate);
         }
+    }
+
+    /// <summary>
+    /// Like <see cref="Run"/> for a job whose part 0 completes the whole job by itself when part 1 never runs (part 1
+    /// only helps, e.g. through <see cref="PairPhases"/>): when part 0 returns before the worker has taken part 1 (a
+    /// busy machine, a slow wake-up), part 1 is withdrawn instead of waited for. Otherwise returns when both are done.
+    /// </summary>
+    public static void RunLed(IPairJob job)
+    {
+        if (!Available || !Monitor.TryEnter(s_gate))
+        {
+            job.Run(-1);
+            return;
+        }
+        try
+        {
+            EnsureThread();
+            Post(job);
+            try
+            {
+                job.Run(0);
+            }
+            finally
+            {
+                if (Interlocked.CompareExchange(ref s_claim, 2, 0) == 0) s_pending = 0; // withdrawn: the worker will not touch it
+                else CpuPause.Until(static () => s_pending == 0);
+                s_job = null;
+            }
+            if (s_error is { } e) throw new AggregateException(e);
+        }
+        finally
+        {
+            Monitor.Exit(s_gate);
+        }
+    }
+
+    private static void Post(IPairJob job)
+    {
+        s_job = job;
+        s_error = null;
+        s_pending = 1;
+        Volatile.Write(ref s_claim, 0); // after s_job and s_pending: the worker may take the job from here on
+        Volatile.Write(ref s_posted, s_posted + 1);
+        if (Interlocked.Exchange(ref s_sleeping, 0) == 1) s_wake.Release();
     }
 
     private static void EnsureThread()
@@ -99,6 +141,8 @@ internal static class PairWorker
                 start = System.Diagnostics.Stopwatch.GetTimestamp();
             }
             seen = Volatile.Read(ref s_posted);
+            // a job withdrawn by RunLed (or already taken on an earlier look) is not run
+            if (Interlocked.CompareExchange(ref s_claim, 1, 0) != 0) continue;
             try
             {
                 s_job!.Run(1);

@@ -37,12 +37,36 @@ internal sealed class GruCell<T> : IRecurrentCell<T> where T : unmanaged, IFloat
         else if (resetAfter)
         {
             _packedRecurrent = PackedMatrix<T>.Pack(recurrentKernel, units, 3 * units);
+            Packed = GruPacked<T>.Create(inputSize, units, kernel, recurrentKernel, _inputBias, _recurrentBias, activation, recurrentActivation);
         }
         else
         {
             _packedRecurrent = PackedMatrix<T>.Pack(recurrentKernel, units, 2 * units, 3 * units);
             _packedCandidate = PackedMatrix<T>.Pack(recurrentKernel.AsSpan(2 * units), units, units, 3 * units);
         }
+    }
+
+    /// <summary>Gate-interleaved weights for the fused sequence kernel; null when it does not apply (reset_after=False, no SIMD, gelu).</summary>
+    internal GruPacked<T>? Packed { get; }
+
+    /// <summary>When the fused sequence is split over two threads (see <see cref="FusedSplitPolicy"/>).</summary>
+    internal static readonly FusedSplitPolicy SplitPolicy = new()
+    {
+        MinimumWork = 2_000_000,
+        MinimumStepWork = 20_000,
+        BatchSplitMaximumRecurrentBytes = 512 * 1024,
+    };
+
+    /// <summary>
+    /// The whole unmasked sequence with the fused kernel (<see cref="GruStepKernel"/>); same contract as
+    /// <see cref="RnnDriver.Run{T}"/>. False when the fused path does not apply (the caller runs the generic driver).
+    /// </summary>
+    internal bool TryRunSequence(ReadOnlySpan<T> inputs, int batch, int time, bool goBackwards, Span<T> states, Span<T> sequenceOutput,
+        Span<T> lastOutput, RnnWorkspace<T> workspace, Span<T> carriedOutput)
+    {
+        if (Packed is not { } w || batch < 1 || time < 1) return false; // empty runs: the generic driver's semantics
+        FusedSequenceRunner.Run(w, SplitPolicy, InputSize, inputs, batch, time, goBackwards, states, sequenceOutput, lastOutput, workspace, carriedOutput);
+        return true;
     }
 
     private readonly PackedMatrix<T>? _packedRecurrent;      // reset_after: all 3 gates; else z and r only (null: scalar path)

@@ -18,6 +18,10 @@ internal sealed class RnnWorkspace<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>This workspace's (reusable) one-row LSTM projection pipeline.</summary>
     internal LstmProjectionPipeline<T> ProjectionPipeline() => _pipeline ??= new LstmProjectionPipeline<T>();
     private RnnBatchSplitJob<T>? _batchSplitJob;
+    private FusedSequenceJob<T>? _fusedJob;
+
+    /// <summary>This workspace's (reusable) two-thread job for the fused GRU / SimpleRNN kernels.</summary>
+    internal FusedSequenceJob<T> FusedJob() => _fusedJob ??= new FusedSequenceJob<T>();
 
     /// <summary>This workspace's (reusable) two-thread batch-split job for GRU / SimpleRNN.</summary>
     internal RnnBatchSplitJob<T> BatchSplitJob() => _batchSplitJob ??= new RnnBatchSplitJob<T>();
@@ -69,6 +73,12 @@ internal static class RnnDriver
     {
         if (mask.IsEmpty && cell is LstmCell<T> lstm
             && lstm.TryRunSequence(inputs, batch, time, goBackwards, states, sequenceOutput, lastOutput, workspace, carriedOutput))
+            return;
+        if (mask.IsEmpty && cell is GruCell<T> gru
+            && gru.TryRunSequence(inputs, batch, time, goBackwards, states, sequenceOutput, lastOutput, workspace, carriedOutput))
+            return;
+        if (mask.IsEmpty && cell is SimpleRnnCell<T> rnn
+            && rnn.TryRunSequence(inputs, batch, time, goBackwards, states, sequenceOutput, lastOutput, workspace, carriedOutput))
             return;
         if (PairWorker.Available && batch >= 2 && RnnBatchSplitJob<T>.Supports(cell)
             && (long)time * batch * cell.OutputSize * cell.ProjectionSize >= RnnBatchSplitJob<T>.MinimumWork

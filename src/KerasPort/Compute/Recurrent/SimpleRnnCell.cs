@@ -20,7 +20,34 @@ internal sealed class SimpleRnnCell<T> : IRecurrentCell<T> where T : unmanaged, 
         _bias = bias ?? [];
         _activation = activation;
         StateSizes = [units];
-        if (ScalarPath.IsSimd<T>()) _packedRecurrent = PackedMatrix<T>.Pack(recurrentKernel, units, units);
+        if (ScalarPath.IsSimd<T>())
+        {
+            _packedRecurrent = PackedMatrix<T>.Pack(recurrentKernel, units, units);
+            Packed = SimpleRnnPacked<T>.Create(inputSize, units, kernel, recurrentKernel, _bias, activation);
+        }
+    }
+
+    /// <summary>Block-packed weights for the fused sequence kernel; null when it does not apply (no SIMD, softmax, gelu).</summary>
+    internal SimpleRnnPacked<T>? Packed { get; }
+
+    /// <summary>When the fused sequence is split over two threads (see <see cref="FusedSplitPolicy"/>).</summary>
+    internal static readonly FusedSplitPolicy SplitPolicy = new()
+    {
+        MinimumWork = 1_000_000,
+        MinimumStepWork = 15_000,
+        BatchSplitMaximumRecurrentBytes = 512 * 1024,
+    };
+
+    /// <summary>
+    /// The whole unmasked sequence with the fused kernel (<see cref="SimpleRnnStepKernel"/>); same contract as
+    /// <see cref="RnnDriver.Run{T}"/>. False when the fused path does not apply (the caller runs the generic driver).
+    /// </summary>
+    internal bool TryRunSequence(ReadOnlySpan<T> inputs, int batch, int time, bool goBackwards, Span<T> states, Span<T> sequenceOutput,
+        Span<T> lastOutput, RnnWorkspace<T> workspace, Span<T> carriedOutput)
+    {
+        if (Packed is not { } w || batch < 1 || time < 1) return false; // empty runs: the generic driver's semantics
+        FusedSequenceRunner.Run(w, SplitPolicy, InputSize, inputs, batch, time, goBackwards, states, sequenceOutput, lastOutput, workspace, carriedOutput);
+        return true;
     }
 
     private readonly PackedMatrix<T>? _packedRecurrent; // null on the generic scalar path

@@ -1,0 +1,162 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace KerasPort.Compute.Kernels;
+
+/// <summary>
+/// The h·U accumulation shared by the fused GRU and SimpleRNN sequence kernels: a recurrent panel holds, for one unit
+/// block, the u rows of NV vectors (NV·L columns) contiguously; the sums of 1..6 batch rows over the whole panel are
+/// kept in registers and parked in a small stack tile (row r at z[r·NV·L ..]) for the cell's gate code, which then
+/// runs once per row outside the accumulation loop (so the loop keeps every accumulator in a register).
+/// </summary>
+internal static class RecurrentPanels
+{
+    /// <summary>
+    /// Batch rows per register tile for NV vectors per row: 6 with AVX-512's 32 registers; with 16 registers as many as
+    /// leave room for the NV panel vectors and the broadcast (3 rows of 3 vectors, 2 of 4).
+    /// </summary>
+    public static int TileRows(int vectors) => GemmLayout.Width == SimdWidth.V512 ? 6 : vectors <= 3 ? 3 : 2;
+
+    /// <summary>
+    /// The sums of <paramref name="rows"/> (1..6) rows into z. Rows are taken in chunks of the GEMM's MR and each chunk
+    /// in register tiles of <see cref="TileRows"/>; only a chunk of one row (<paramref name="lone"/>) takes the
+    /// two-chain <see cref="One{T, TV, TS, TNv}"/>, every other row sums in one chain, so each row sums exactly as the
+    /// generic cells' GEMM (same tiling rule) sums it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Sums<T, TV, TS, TNv>(int rows, bool lone, int k, ref T h, nint ldh, ref T b, ref T z)
+        where T : unmanaged where TV : struct where TS : ISimdOps<TV, T> where TNv : struct, IConst
+    {
+        switch (rows)
+        {
+            case 1:
+                if (lone) One<T, TV, TS, TNv>(k, ref h, ref b, ref z);
+                else Tile<T, TV, TS, TNv, C1>(k, ref h, ldh, ref b, ref z);
+                break;
+            case 2: Tile<T, TV, TS, TNv, C2>(k, ref h, ldh, ref b, ref z); break;
+            case 3: Tile<T, TV, TS, TNv, C3>(k, ref h, ldh, ref b, ref z); break;
+            case 4: Tile<T, TV, TS, TNv, C4>(k, ref h, ldh, ref b, ref z); break;
+            case 5: Tile<T, TV, TS, TNv, C5>(k, ref h, ldh, ref b, ref z); break;
+            default: Tile<T, TV, TS, TNv, C6>(k, ref h, ldh, ref b, ref z); break;
+        }
+    }
+
+    /// <summary>
+    /// One row: z[v] = Σ_q h[q]·b[q·NV·L + v·L ..] for the NV vectors v, with k split over two chains (even and odd q)
+    /// so 2·NV independent FMA chains are in flight, added at the end (the summation order of the GEMM's one-row kernel).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void One<T, TV, TS, TNv>(int k, ref T h, ref T b, ref T z)
+        where T : unmanaged where TV : struct where TS : ISimdOps<TV, T> where TNv : struct, IConst
+    {
+        int nv = TNv.Value;
+        nint w = TS.Count, ldb = nv * w;
+        TV zero = TS.Splat(0.0);
+        TV s0 = zero, s1 = zero, s2 = zero, s3 = zero, t0 = zero, t1 = zero, t2 = zero, t3 = zero;
+        ref T bp = ref b;
+        nint q = 0;
+        for (; q + 1 < k; q += 2)
+        {
+            TV av = TS.Splat(Unsafe.Add(ref h, q));
+            TV aw = TS.Splat(Unsafe.Add(ref h, q + 1));
+            ref T bq = ref Unsafe.Add(ref bp, ldb);
+            s0 = TS.MulAdd(av, TS.Load(ref bp), s0);
+            s1 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, w)), s1);
+            s2 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 2 * w)), s2);
+            if (nv > 3) s3 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 3 * w)), s3);
+            t0 = TS.MulAdd(aw, TS.Load(ref bq), t0);
+            t1 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, w)), t1);
+            t2 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, 2 * w)), t2);
+            if (nv > 3) t3 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, 3 * w)), t3);
+            bp = ref Unsafe.Add(ref bp, 2 * ldb);
+        }
+        if (q < k)
+        {
+            TV av = TS.Splat(Unsafe.Add(ref h, q));
+            s0 = TS.MulAdd(av, TS.Load(ref bp), s0);
+            s1 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, w)), s1);
+            s2 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 2 * w)), s2);
+            if (nv > 3) s3 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 3 * w)), s3);
+        }
+        TS.Store(TS.Add(s0, t0), ref z);
+        TS.Store(TS.Add(s1, t1), ref Unsafe.Add(ref z, w));
+        TS.Store(TS.Add(s2, t2), ref Unsafe.Add(ref z, 2 * w));
+        if (nv > 3) TS.Store(TS.Add(s3, t3), ref Unsafe.Add(ref z, 3 * w));
+    }
+
+    /// <summary>
+    /// MR rows (1..6, <typeparamref name="TMr"/>): z[r·NV·L + v·L ..] = Σ_q h[r·ldh + q]·b[q·NV·L + v·L ..] (one chain
+    /// per accumulator from zero, q ascending: the summation order of the GEMM's multi-row tiles).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Tile<T, TV, TS, TNv, TMr>(int k, ref T h, nint ldh, ref T b, ref T z)
+        where T : unmanaged where TV : struct where TS : ISimdOps<TV, T> where TNv : struct, IConst where TMr : struct, IConst
+    {
+        int mr = TMr.Value, nv = TNv.Value;
+        nint w = TS.Count, ldb = nv * w;
+        TV zero = TS.Splat(0.0);
+        TV c00 = zero, c01 = zero, c02 = zero, c03 = zero;
+        TV c10 = zero, c11 = zero, c12 = zero, c13 = zero;
+        TV c20 = zero, c21 = zero, c22 = zero, c23 = zero;
+        TV c30 = zero, c31 = zero, c32 = zero, c33 = zero;
+        TV c40 = zero, c41 = zero, c42 = zero, c43 = zero;
+        TV c50 = zero, c51 = zero, c52 = zero, c53 = zero;
+        ref T a0 = ref h;
+        ref T a1 = ref Unsafe.Add(ref h, mr > 1 ? ldh : 0);
+        ref T a2 = ref Unsafe.Add(ref h, mr > 2 ? 2 * ldh : 0);
+        ref T a3 = ref Unsafe.Add(ref h, mr > 3 ? 3 * ldh : 0);
+        ref T a4 = ref Unsafe.Add(ref h, mr > 4 ? 4 * ldh : 0);
+        ref T a5 = ref Unsafe.Add(ref h, mr > 5 ? 5 * ldh : 0);
+        ref T bp = ref b;
+        for (nint q = 0; q < k; q++)
+        {
+            TV b0 = TS.Load(ref bp);
+            TV b1 = TS.Load(ref Unsafe.Add(ref bp, w));
+            TV b2 = TS.Load(ref Unsafe.Add(ref bp, 2 * w));
+            TV b3 = nv > 3 ? TS.Load(ref Unsafe.Add(ref bp, 3 * w)) : zero;
+            TV av = TS.Splat(Unsafe.Add(ref a0, q));
+            c00 = TS.MulAdd(av, b0, c00); c01 = TS.MulAdd(av, b1, c01); c02 = TS.MulAdd(av, b2, c02); if (nv > 3) c03 = TS.MulAdd(av, b3, c03);
+            if (mr > 1) { av = TS.Splat(Unsafe.Add(ref a1, q)); c10 = TS.MulAdd(av, b0, c10); c11 = TS.MulAdd(av, b1, c11); c12 = TS.MulAdd(av, b2, c12); if (nv > 3) c13 = TS.MulAdd(av, b3, c13); }
+            if (mr > 2) { av = TS.Splat(Unsafe.Add(ref a2, q)); c20 = TS.MulAdd(av, b0, c20); c21 = TS.MulAdd(av, b1, c21); c22 = TS.MulAdd(av, b2, c22); if (nv > 3) c23 = TS.MulAdd(av, b3, c23); }
+            if (mr > 3) { av = TS.Splat(Unsafe.Add(ref a3, q)); c30 = TS.MulAdd(av, b0, c30); c31 = TS.MulAdd(av, b1, c31); c32 = TS.MulAdd(av, b2, c32); if (nv > 3) c33 = TS.MulAdd(av, b3, c33); }
+            if (mr > 4) { av = TS.Splat(Unsafe.Add(ref a4, q)); c40 = TS.MulAdd(av, b0, c40); c41 = TS.MulAdd(av, b1, c41); c42 = TS.MulAdd(av, b2, c42); if (nv > 3) c43 = TS.MulAdd(av, b3, c43); }
+            if (mr > 5) { av = TS.Splat(Unsafe.Add(ref a5, q)); c50 = TS.MulAdd(av, b0, c50); c51 = TS.MulAdd(av, b1, c51); c52 = TS.MulAdd(av, b2, c52); if (nv > 3) c53 = TS.MulAdd(av, b3, c53); }
+            bp = ref Unsafe.Add(ref bp, ldb);
+        }
+        nint zs = nv * w;
+        Park<T, TV, TS>(nv, ref z, c00, c01, c02, c03);
+        if (mr > 1) Park<T, TV, TS>(nv, ref Unsafe.Add(ref z, zs), c10, c11, c12, c13);
+        if (mr > 2) Park<T, TV, TS>(nv, ref Unsafe.Add(ref z, 2 * zs), c20, c21, c22, c23);
+        if (mr > 3) Park<T, TV, TS>(nv, ref Unsafe.Add(ref z, 3 * zs), c30, c31, c32, c33);
+        if (mr > 4) Park<T, TV, TS>(nv, ref Unsafe.Add(ref z, 4 * zs), c40, c41, c42, c43);
+        if (mr > 5) Park<T, TV, TS>(nv, ref Unsafe.Add(ref z, 5 * zs), c50, c51, c52, c53);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Park<T, TV, TS>(int nv, ref T z, TV a, TV b, TV c, TV d) where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
+    {
+        nint w = TS.Count;
+        TS.Store(a, ref z);
+        TS.Store(b, ref Unsafe.Add(ref z, w));
+        TS.Store(c, ref Unsafe.Add(ref z, 2 * w));
+        if (nv > 3) TS.Store(d, ref Unsafe.Add(ref z, 3 * w));
+    }
+
+    /// <summary>A T[] of <paramref name="length"/> elements whose element <paramref name="offset"/> is 64-byte aligned (pinned, so it stays so).</summary>
+    public static unsafe T[] Aligned<T>(int length, out int offset) where T : unmanaged
+    {
+        int pad = 64 / sizeof(T);
+        var storage = GC.AllocateArray<T>(length + pad, pinned: true);
+        nuint address = (nuint)Unsafe.AsPointer(ref storage[0]);
+        int misalignment = (int)(address % 64);
+        offset = misalignment == 0 ? 0 : (64 - misalignment) / sizeof(T) % pad;
+        return storage;
+    }
+}
+
+/// <summary>Room for 6 rows × 4 vectors of up to 64 bytes: the sums <see cref="RecurrentPanels"/> parks for the gate code.</summary>
+[InlineArray(6 * 4 * 64)]
+internal struct RecurrentTile
+{
+    private byte _element;
+}

@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Numerics;
+using KerasPort.Compute.Kernels;
+
+namespace KerasPort.Compute.Recurrent;
+
+/// <summary>
+/// A fused GRU / SimpleRNN sequence (<see cref="IFusedSequence{T}"/>) shared with <see cref="PairWorker"/>'s thread
+/// through <see cref="PairPhases"/>, either by batch rows (one phase: the rows [0, BatchSplit) and the rest, each a whole
+/// sequence) or by unit blocks (phase 0: the input projection, rows halved on a GEMM tile boundary; phase 1 + s: step s,
+/// blocks halved). The caller leads: it does every item the helper has not claimed, so a helper that starts late or
+/// falls behind never holds it up (only one descheduled while holding a claim does: <see cref="PairContention"/> then
+/// backs off). Every item runs on the same kernels as the serial run, so the results are
+/// bit-identical to it whoever does what (and the fallback when the worker is busy is the serial run). Owned by one
+/// <see cref="RnnWorkspace{T}"/> (one caller at a time); the pointers are valid only while
+/// <see cref="FusedSequenceRunner"/> keeps the buffers pinned.
+/// </summary>
+internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly PairPhases _phases = new();
+    private long _leadStart, _leadEnd, _longestWait; // Stopwatch ticks of the leader's run (0 when it did not lead)
+    public IFusedSequence<T> Weights = null!;
+    public int InputSize, Batch, Time;
+    /// <summary>0: split unit blocks step by step; else the batch rows [0, BatchSplit) and [BatchSplit, Batch).</summary>
+    public int BatchSplit;
+    public bool GoBackwards;
+    public T* Inputs, Projection, HA, HB, Sequence;
+
+    /// <summary>Resets the phases for a run (<see cref="Execute"/> does it; tests that drive the parts themselves call it first).</summary>
+    public void Prepare()
+    {
+        _phases.Reset(Phases);
+        _leadStart = _leadEnd = _longestWait = 0;
+    }
+
+    /// <summary>Runs through the pair worker (serially when it is busy), reporting a stalled helper to <see cref="PairContention"/>.</summary>
+    public void Execute()
+    {
+        Prepare();
+        PairWorker.RunLed(this);
+        if (_leadEnd != 0)
+        {
+            // a wait much longer than the leader's own time per phase means the helper lost its core mid-item
+            long end = Stopwatch.GetTimestamp();
+            long limit = Stopwatch.Frequency / 10_000 + 4 * (_leadEnd - _leadStart) / Phases;
+            PairContention.Report(Math.Max(_longestWait, end - _leadEnd), limit);
+        }
+    }
+
+    public void Run(int part)
+    {
+        if (part < 0) Serial();
+        else if (part == 0) Lead();
+        else Help();
+    }
+
+    private int Phases => BatchSplit > 0 ? 1 : 1 + Time;
+
+    private void Serial()
+    {
+        var w = Weights;
+        Project(0, Batch * Time);
+        w.Steps(Batch, Time, GoBackwards, Projection, HA, HB, Sequence, 0, Time, 0, w.Blocks);
+    }
+
+    private void Lead()
+    {
+        _leadStart = Stopwatch.GetTimestamp();
+        try
+        {
+            // phase 0: the batch rows (batch split) or the input projection; phases 1..time: the steps (unit split)
+            _phases.Begin(0);
+            Item0();
+            if (_phases.LeaderTakes(0)) Item1();
+            if (BatchSplit == 0)
+            {
+                var w = Weights;
+                w.Steps(Batch, Time, GoBackwards, Projection, HA, HB, Sequence, 0, Time, 0, w.Blocks,
+                    new StepSharing(_phases, w.Blocks / 2, Helper: false, PhaseOffset: 1, HelperDidPrevious: false));
+            }
+        }
+        finally
+        {
+            _phases.Finish();
+            _leadEnd = Stopwatch.GetTimestamp();
+            _longestWait = _phases.LongestWait;
+        }
+    }
+
+    private void Help()
+    {
+        try
+        {
+            bool did = false;
+            if (_phases.HelperClaimsFirst())
+            {
+                Item1(); // phase 0 has no inputs to wait for
+                _phases.Done(0);
+                did = true;
+            }
+            if (BatchSplit == 0)
+            {
+                // the kernel claims the steps from phase 1 on (or catches up with the leader)
+                var w = Weights;
+                w.Steps(Batch, Time, GoBackwards, Projection, HA, HB, Sequence, 0, Time, 0, w.Blocks,
+                    new StepSharing(_phases, w.Blocks / 2, Helper: true, PhaseOffset: 1, HelperDidPrevious: did));
+            }
+        }
+        catch
+        {
+            _phases.Fail();
+            throw;
+        }
+    }
+
+    /// <summary>Phase 0, item 0: the first batch rows, or the first projection rows.</summary>
+    private void Item0()
+    {
+        if (BatchSplit > 0) Rows(0, BatchSplit);
+        else Project(0, ProjectionSplit(Batch * Time, InputSize));
+    }
+
+    /// <summary>Phase 0, item 1: the other batch rows, or the other projection rows.</summary>
+    private void Item1()
+    {
+        if (BatchSplit > 0)
+        {
+            Rows(BatchSplit, Batch - BatchSplit);
+        }
+        else
+        {
+            int rows = Batch * Time, r0 = ProjectionSplit(rows, InputSize);
+            Project(r0, rows - r0);
+        }
+    }
+
+    private void Rows(int first, int count)
+    {
+        var w = Weights;
+        int up = w.PaddedUnits;
+        Project(first * Time, count * Time);
+        w.Steps(count, Time, GoBackwards, Projection + (long)first * Time * w.ProjectionWidth, HA + (long)first * up, HB + (long)first * up,
+            Sequence == null ? null : Sequence + (long)first * Time * w.Units, 0, Time, 0, w.Blocks);
+    }
+
+    private void Project(int first, int count)
+    {
+        if (count == 0) return;
+        var w = Weights;
+        int pw = w.ProjectionWidth;
+        var x = new ReadOnlySpan<T>(Inputs + (long)first * InputSize, count * InputSize);
+        var y = new Span<T>(Projection + (long)first * pw, count * pw);
+        Gemm.Multiply(count, x, InputSize, w.Kernel, y, pw, w.Bias);
+    }
+
+    /// <summary>
+    /// Where to split the projection GEMM's rows: near the middle, on a multiple of the GEMM's MR so both halves tile
+    /// exactly like the serial run (and, when the input is wider than one k-block, both with more than MR rows, so
+    /// both are k-blocked like it); 0 (all on one side) when there is no such point.
+    /// </summary>
+    public static int ProjectionSplit(int rows, int inputSize)
+    {
+        int mr = GemmLayout.MR, r0 = rows / 2 / mr * mr;
+        if (inputSize > GemmLayout.KC && (r0 <= mr || rows - r0 <= mr)) return 0;
+        return r0;
+    }
+
+    /// <summary>
+    /// A batch row to split at so that both parts run every row through the same kernels as the serial run (the step
+    /// kernel's and the projection GEMM's chunks of MR rows, where a chunk of one row sums in another order; GEMM
+    /// k-blocking needs more than MR rows), as near the middle as possible; 0 when there is none.
+    /// </summary>
+    public static int ChooseBatchSplit(int batch, int time, int inputSize)
+    {
+        int half = batch / 2;
+        for (int d = 0; d <= half; d++)
+        {
+            foreach (int b0 in (ReadOnlySpan<int>)[half + d, half - d])
+            {
+                if (b0 < 1 || b0 >= batch) continue;
+                if (!SameTiles(b0, batch, GemmLayout.MR)) continue;
+                long r0 = (long)b0 * time, rows = (long)batch * time;
+                if (!SameTiles(r0, rows, GemmLayout.MR)) continue;
+                if (inputSize > GemmLayout.KC && (r0 <= GemmLayout.MR || rows - r0 <= GemmLayout.MR)) continue;
+                return b0;
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>Whether rows [0, first) and [first, total), each tiled from its start, put a one-row tile exactly where the serial tiling does.</summary>
+    private static bool SameTiles(long first, long total, int tile) =>
+        first % tile != 1 && ((total - first) % tile == 1) == (total % tile == 1);
+}
