@@ -43,7 +43,9 @@ internal sealed unsafe class LstmProjectionPipeline<T> : IPairJob, IStepGate whe
         Array.Clear(_state, 0, _chunks);
         try
         {
-            PairWorker.Run(this, out _);
+            // led: the steps can compute every chunk themselves, so a worker that has not started by the last step is
+            // not waited for
+            PairWorker.RunLed(this);
             return _finalInB;
         }
         finally
