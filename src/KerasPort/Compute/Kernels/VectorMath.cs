@@ -88,9 +88,7 @@ internal static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Expm1NonPositiveFloat<T, TV, TS>(TV y) where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
     {
-        TV n = TS.Round(TS.Mul(y, TS.Splat(1.4426950408889634)));
-        TV r = TS.MulAdd(n, TS.Splat(-0.693359375), y);
-        r = TS.MulAdd(n, TS.Splat(2.12194440054690583e-4), r);
+        TV t = ReduceFloat<T, TV, TS>(y, out TV r);
         TV q = TS.Splat(1.9890980869750325563e-4);
         q = TS.MulAdd(q, r, TS.Splat(1.393364103198670115e-3));
         q = TS.MulAdd(q, r, TS.Splat(8.3333109344488684687e-3));
@@ -98,8 +96,23 @@ internal static class VectorMath
         q = TS.MulAdd(q, r, TS.Splat(1.6666666681614255706e-1));
         q = TS.MulAdd(q, r, TS.Splat(5.000000013457727153e-1));
         TV em1r = TS.MulAdd(TS.Mul(r, r), q, r);
-        TV scale = TS.AddToExponent(TS.Splat(1.0), n);
+        TV scale = TS.AddToExponentBiased(TS.Splat(1.0), t);
         return TS.MulAdd(scale, em1r, TS.Sub(scale, TS.Splat(1.0)));
+    }
+
+    /// <summary>
+    /// Float Cody–Waite reduction y = n·ln2 + r, |r| ≤ ln2/2 (ln2 split as 0.693359375, exact in n·hi, and a correction).
+    /// Returns t = n + 1.5·2^23 (the constant's ulp is 1, so one FMA rounds y·log2 e to the integer n, whose bits t's
+    /// low mantissa then holds, ready for <see cref="ISimdOps{TV, T}.AddToExponentBiased"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV ReduceFloat<T, TV, TS>(TV y, out TV r) where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
+    {
+        TV t = TS.MulAdd(y, TS.Splat(1.4426950408889634), TS.Splat(12582912.0));
+        TV n = TS.Sub(t, TS.Splat(12582912.0));
+        r = TS.MulAdd(n, TS.Splat(-0.693359375), y);
+        r = TS.MulAdd(n, TS.Splat(2.12194440054690583e-4), r);
+        return t;
     }
 
     /// <summary>
@@ -115,11 +128,7 @@ internal static class VectorMath
         {
             TV y = TS.Sub(TS.Splat(0.0), x);
             TV yc = TS.MinNative(TS.MaxNative(y, TS.Splat(-86.6)), TS.Splat(88.7228));
-            // t = n + 1.5·2^23 with n = round(y·log2 e): the constant's ulp is 1, so the FMA rounds to an integer
-            TV t = TS.MulAdd(yc, TS.Splat(1.4426950408889634), TS.Splat(12582912.0));
-            TV n = TS.Sub(t, TS.Splat(12582912.0));
-            TV r = TS.MulAdd(n, TS.Splat(-0.693359375), yc);
-            r = TS.MulAdd(n, TS.Splat(2.12194440054690583e-4), r);
+            TV t = ReduceFloat<T, TV, TS>(yc, out TV r);
             TV p = TS.Splat(1.3941108433972674608e-3);
             p = TS.MulAdd(p, r, TS.Splat(8.375126398153335682e-3));
             p = TS.MulAdd(p, r, TS.Splat(4.1666352896775156786e-2));
