@@ -46,7 +46,7 @@ internal sealed class PairPhases
         Interlocked.MemoryBarrier();
     }
 
-    /// <summary>Leader: the longest wait for a helper's item in this run (<see cref="Stopwatch"/> ticks).</summary>
+    /// <summary>Leader: the longest wait for a helper's item in this run (<see cref="Stopwatch"/> ticks; waits shorter than <see cref="CpuPause.UntimedPolls"/> polls count as 0).</summary>
     public long LongestWait => _longestWait;
 
     /// <summary>Phases in this run.</summary>
@@ -81,14 +81,18 @@ internal sealed class PairPhases
             _helperActive = false;
             return true;
         }
-        long start = Stopwatch.GetTimestamp();
+        // the clock is read only once the wait outlasts CpuPause.UntimedPolls (the usual wait, for a claimed item about to
+        // be finished, reads none)
+        long start = 0;
+        int polls = 0;
         var wait = new Poll();
         while (Volatile.Read(ref _lines.Done) < phase)
         {
             if (Volatile.Read(ref _lines.Failed) != 0) throw new OperationCanceledException("the other half of a parallel kernel failed.");
+            if (++polls == CpuPause.UntimedPolls) start = Stopwatch.GetTimestamp();
             wait.Once();
         }
-        _longestWait = Math.Max(_longestWait, Stopwatch.GetTimestamp() - start);
+        if (start != 0) _longestWait = Math.Max(_longestWait, Stopwatch.GetTimestamp() - start);
         _helperActive = true;
         return false;
     }

@@ -19,7 +19,7 @@ namespace KerasPort.Compute.Recurrent;
 internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly PairPhases _phases = new();
-    private long _leadStart, _leadEnd, _longestWait; // Stopwatch ticks of the leader's run (0 when it did not lead)
+    private bool _led; // the caller ran part 0 (not both parts serially)
     public LstmPacked<T> Weights = null!;
     public Activation Activation, RecurrentActivation;
     public int InputSize, Batch, Time;
@@ -32,7 +32,7 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
     public void Prepare()
     {
         _phases.Reset(Time);
-        _leadStart = _leadEnd = _longestWait = 0;
+        _led = false;
     }
 
     /// <summary>Runs through the pair worker (serially when it is busy); a unit split reports a stalled helper to <see cref="PairContention"/>.</summary>
@@ -45,14 +45,15 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
             return;
         }
         Prepare();
-        PairWorker.RunLed(this);
-        if (_leadEnd != 0)
-        {
-            // a wait much longer than the leader's own time per step means the helper lost its core mid-item
-            long end = Stopwatch.GetTimestamp();
-            long limit = Stopwatch.Frequency / 10_000 + 4 * (_leadEnd - _leadStart) / Time;
-            PairContention.Report(Math.Max(_longestWait, end - _leadEnd), limit);
-        }
+        // two clock reads per run (a one-step run takes a few microseconds); the waits are timed only when long
+        long start = Stopwatch.GetTimestamp();
+        long endWait = PairWorker.RunLed(this);
+        if (!_led) return;
+        long total = Stopwatch.GetTimestamp() - start, stall = Math.Max(_phases.LongestWait, endWait);
+        // a wait much longer than the leader's own time per step means the helper lost its core mid-item (or between
+        // taking the job and giving it back)
+        long limit = Stopwatch.Frequency / 10_000 + 4 * Math.Max(0, total - stall) / Time;
+        PairContention.Report(stall, limit);
     }
 
     public void Run(int part)
@@ -83,7 +84,7 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
 
     private void Lead()
     {
-        _leadStart = Stopwatch.GetTimestamp();
+        _led = true;
         try
         {
             _phases.Begin(0);
@@ -94,8 +95,6 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
         finally
         {
             _phases.Finish();
-            _leadEnd = Stopwatch.GetTimestamp();
-            _longestWait = _phases.LongestWait;
         }
     }
 
