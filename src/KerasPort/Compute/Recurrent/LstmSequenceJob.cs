@@ -45,13 +45,20 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
             return;
         }
         Prepare();
-        // two clock reads per run (a one-step run takes a few microseconds); the waits are timed only when long
+        // one clock read per run unless a wait was long (a one-step run takes a few microseconds, a read tens of
+        // nanoseconds); the waits themselves are timed only when long
         long start = Stopwatch.GetTimestamp();
         long endWait = PairWorker.RunLed(this);
         if (!_led) return;
-        long total = Stopwatch.GetTimestamp() - start, stall = Math.Max(_phases.LongestWait, endWait);
+        long stall = Math.Max(_phases.LongestWait, endWait);
+        if (stall == 0)
+        {
+            PairContention.Report(0, 0); // a clean run
+            return;
+        }
         // a wait much longer than the leader's own time per step means the helper lost its core mid-item (or between
         // taking the job and giving it back)
+        long total = Stopwatch.GetTimestamp() - start;
         long limit = Stopwatch.Frequency / 10_000 + 4 * Math.Max(0, total - stall) / Time;
         PairContention.Report(stall, limit);
     }
