@@ -18,7 +18,14 @@ namespace KerasPort.Compute.Recurrent;
 /// </summary>
 internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly PairPhases _phases = new();
+    /// <summary>
+    /// The leader's grace before it checks whether the helper claimed a step (<see cref="PairPhases"/>): at the default,
+    /// LSTM(128) steps (about a microsecond a half) often outlast it by a little, and the claim's cache line then
+    /// ping-pongs every step (W2, 100 steps of one row: about 5% slower than a barrier; at 400, even).
+    /// </summary>
+    internal const int GraceSpins = 400;
+
+    private readonly PairPhases _phases = new(GraceSpins);
     private bool _led; // the caller ran part 0 (not both parts serially)
     public LstmPacked<T> Weights = null!;
     public Activation Activation, RecurrentActivation;
