@@ -347,6 +347,7 @@ internal static class LstmStepKernel
         private readonly Args<T> _args = args;
         private readonly int _mrMax = mrMax;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int step, ref T hPrev, ref T hNext, int first, int end, bool descending)
         {
             scoped Args<T> a = _args;
