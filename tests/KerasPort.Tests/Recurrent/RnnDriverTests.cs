@@ -324,6 +324,110 @@ public class RnnDriverTests
         }
     }
 
+    /// <summary>
+    /// The LSTM unit-block split's parts driven directly (<see cref="LstmSequenceJob{T}"/> through
+    /// <see cref="LstmCell{T}.TryRunSequence"/>'s test hook): the leader alone (the helper never comes), the serial
+    /// fallback, a helper that joins late (its claims are refused until it catches up) and a leader that starts late
+    /// (the helper does phase 0's item 1, projection included, then waits). Every schedule gives the one-thread fused
+    /// kernel's result bit for bit (projection GEMM + <see cref="LstmStepKernel.Sequence{T}"/> on the same packed weights)
+    /// and the direct equations' values; initial h and c, backwards, one step, a one-row L1-resident layer (blocks run
+    /// two at a time), a batch of three (tiles of two rows and one), units not a multiple of the lanes.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 300, 5, 130, false)]
+    [InlineData(1, 120, 9, 40, true)]
+    [InlineData(3, 60, 7, 67, false)]
+    [InlineData(2, 1, 4, 96, false)]
+    [InlineData(1, 2, 300, 50, true)]
+    public void Lstm_UnitSplit_AnySchedule_GivesTheSerialKernelResult(int batch, int time, int inSize, int u, bool backwards)
+    {
+        var rng = new Random(batch * 1000 + time + u);
+        var x = Random(rng, batch * time * inSize, 1.0);
+        var W = Random(rng, inSize * 4 * u, 0.3);
+        var U = Random(rng, u * 4 * u, 0.2);
+        var bias = Random(rng, 4 * u, 0.5);
+        var h0 = Random(rng, batch * u, 0.5);
+        var c0 = Random(rng, batch * u, 0.5);
+        var (seq, hRef, cRef) = ReferenceLstm(x, batch, time, inSize, u, W, U, bias, null, backwards, h0, c0);
+        var act = new Activation(ActivationKind.Tanh);
+        var rec = new Activation(ActivationKind.Sigmoid);
+        var cell = new LstmCell<float>(inSize, u, W.Select(v => (float)v).ToArray(), U.Select(v => (float)v).ToArray(),
+            bias.Select(v => (float)v).ToArray(), act, rec);
+        var w = cell.Packed;
+        if (w is null) return; // no SIMD: no fused kernel
+        Assert.True(w.Blocks >= 2);
+        var xf = x.Select(v => (float)v).ToArray();
+        // the one-thread fused kernel
+        int up = w.PaddedUnits, pw = w.ProjectionWidth;
+        var projection = new float[batch * time * pw];
+        Gemm.Multiply<float>(batch * time, xf, inSize, w.Kernel, projection, pw, w.Bias);
+        var hA = new float[batch * up];
+        var hB = new float[batch * up];
+        var c = new float[batch * up];
+        for (int b = 0; b < batch; b++)
+            for (int j = 0; j < u; j++)
+            {
+                hA[b * up + j] = (float)h0[b * u + j];
+                c[b * up + j] = (float)c0[b * u + j];
+            }
+        var serialSeq = new float[batch * time * u];
+        bool inB = LstmStepKernel.Sequence<float>(w, act, rec, batch, time, backwards, projection, hA, hB, c, serialSeq);
+        var serialStates = new float[2 * batch * u];
+        for (int b = 0; b < batch; b++)
+            for (int j = 0; j < u; j++)
+            {
+                serialStates[b * u + j] = (inB ? hB : hA)[b * up + j];
+                serialStates[(batch + b) * u + j] = c[b * up + j];
+            }
+        for (int i = 0; i < seq.Length; i++) Assert.Equal(seq[i], serialSeq[i], 2e-5);
+        for (int i = 0; i < hRef.Length; i++)
+        {
+            Assert.Equal(hRef[i], serialStates[i], 2e-5);
+            Assert.Equal(cRef[i], serialStates[batch * u + i], 2e-5);
+        }
+
+        var ws = new RnnWorkspace<float>(); // reused by every schedule
+        void Same(Action<LstmSequenceJob<float>> schedule)
+        {
+            var states = new float[2 * batch * u];
+            for (int i = 0; i < batch * u; i++)
+            {
+                states[i] = (float)h0[i];
+                states[batch * u + i] = (float)c0[i];
+            }
+            var outSeq = new float[batch * time * u];
+            var last = new float[batch * u];
+            bool ran = false;
+            Assert.True(cell.TryRunSequence(xf, batch, time, backwards, states, outSeq, last, ws, default, job =>
+            {
+                Assert.Equal(0, job.BatchSplit);
+                schedule(job);
+                ran = true;
+            }));
+            Assert.True(ran);
+            Assert.Equal(serialSeq, outSeq);
+            Assert.Equal(serialStates, states);
+            Assert.Equal(serialStates.AsSpan(0, batch * u).ToArray(), last);
+        }
+        Same(job => job.Run(0));  // the helper never comes
+        Same(job => job.Run(-1)); // the worker was busy: both halves here
+        foreach (bool helperFirst in new[] { false, true })
+        {
+            Same(job =>
+            {
+                var helper = new Thread(() =>
+                {
+                    if (!helperFirst) Thread.Sleep(1);
+                    job.Run(1);
+                });
+                helper.Start();
+                if (helperFirst) Thread.Sleep(1);
+                job.Run(0);
+                helper.Join();
+            });
+        }
+    }
+
     /// <summary>The batch split point keeps one-row tiles where the serial run has them (tile of 6 rows with AVX-512, else 2).</summary>
     [Fact]
     public void Lstm_BatchSplitPoint_AvoidsNewOneRowTiles()

@@ -173,39 +173,62 @@ internal static class LstmStepKernel
     }
 
     /// <summary>
-    /// <see cref="Sequence{T}"/> for unit blocks [firstBlock, endBlock) only, meeting the other part at
-    /// <paramref name="barrier"/> after every step (steps numbered from <paramref name="stepOffset"/>).
-    /// Buffers are whole (all rows, all blocks) and shared by both parts.
+    /// <see cref="Sequence{T}"/> for unit blocks [firstBlock, endBlock) only (e.g. one part's batch rows, or all of them).
+    /// Buffers are whole (all rows, all blocks).
     /// </summary>
     internal static unsafe void SequencePart<T>(LstmPacked<T> w, in Activation activation, in Activation recurrentActivation, int batch, int time,
-        bool goBackwards, T* projection, T* hA, T* hB, T* c, T* sequenceOutput, int firstBlock, int endBlock, PairBarrier? barrier, int part, int stepOffset)
+        bool goBackwards, T* projection, T* hA, T* hB, T* c, T* sequenceOutput, int firstBlock, int endBlock)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var args = new Args<T>
-        {
-            Recurrent = ref w.Recurrent[0],
-            Units = w.Units,
-            PaddedUnits = w.PaddedUnits,
-            Batch = batch,
-            Projection = ref *projection,
-            ProjectionStride = time * w.ProjectionWidth,
-            HPrev = ref *hA,
-            HNext = ref *hB,
-            CPrev = ref *c,
-            CNext = ref *c,
-            First = firstBlock,
-            End = endBlock,
-            Time = time,
-            GoBackwards = goBackwards,
-            Sequence = ref sequenceOutput == null ? ref Unsafe.NullRef<T>() : ref *sequenceOutput,
-            HasSequence = sequenceOutput != null,
-            Barrier = barrier,
-            Part = part,
-            StepOffset = stepOffset,
-        };
+        var args = Part(w, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, firstBlock, endBlock);
         var outer = new Outer<T>(recurrentActivation, args);
         ActivationDispatch.Visit<T, Outer<T>>(activation, ref outer);
     }
+
+    /// <summary>
+    /// Steps s = firstStep..endStep−1 of a sequence of <paramref name="time"/> for unit blocks [firstBlock, endBlock)
+    /// through <see cref="StepLoop"/> (same buffers as <see cref="SequencePart{T}"/>; step s reads h from
+    /// <paramref name="hA"/> when s is even, else <paramref name="hB"/>, and writes the other; c in place). With
+    /// <paramref name="sharing"/>, this side leads or helps another thread running the same steps (<see cref="PairPhases"/>).
+    /// Blocks are independent within a step and each sums exactly as in the whole-sequence loop, so any partition of
+    /// them over threads, and of the steps over leader and helper, gives the serial kernel's bits.
+    /// </summary>
+    internal static unsafe void SharedSteps<T>(LstmPacked<T> w, in Activation activation, in Activation recurrentActivation, int batch, int time,
+        bool goBackwards, T* projection, T* hA, T* hB, T* c, T* sequenceOutput, int firstStep, int endStep, int firstBlock, int endBlock,
+        StepSharing? sharing) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (batch < 1 || time < 1 || firstStep < 0 || firstStep > endStep || endStep > time || firstBlock < 0 || firstBlock > endBlock || endBlock > w.Blocks
+            || (sharing is { } share && (share.Split < firstBlock || share.Split > endBlock)))
+            throw new ArgumentException("LSTM sequence arguments are inconsistent with the packed weights.");
+        var args = Part(w, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, firstBlock, endBlock);
+        args.Loop = true;
+        args.FirstStep = firstStep;
+        args.EndStep = endStep;
+        args.Sharing = sharing;
+        var outer = new Outer<T>(recurrentActivation, args);
+        ActivationDispatch.Visit<T, Outer<T>>(activation, ref outer);
+    }
+
+    private static unsafe Args<T> Part<T>(LstmPacked<T> w, int batch, int time, bool goBackwards, T* projection, T* hA, T* hB, T* c, T* sequenceOutput,
+        int firstBlock, int endBlock) where T : unmanaged, IFloatingPointIeee754<T> => new()
+    {
+        Recurrent = ref w.Recurrent[0],
+        Units = w.Units,
+        PaddedUnits = w.PaddedUnits,
+        Batch = batch,
+        Projection = ref *projection,
+        ProjectionStride = time * w.ProjectionWidth,
+        HPrev = ref *hA,
+        HNext = ref *hB,
+        CPrev = ref *c,
+        CNext = ref *c,
+        First = firstBlock,
+        End = endBlock,
+        Time = time,
+        GoBackwards = goBackwards,
+        Sequence = ref sequenceOutput == null ? ref Unsafe.NullRef<T>() : ref *sequenceOutput,
+        HasSequence = sequenceOutput != null,
+    };
 
     /// <summary>Largest recurrent_kernel (bytes) a one-row step runs two blocks at a time for (an L1 data cache).</summary>
     internal const long PairMaximumRecurrentBytes = 32 * 1024;
@@ -227,9 +250,10 @@ internal static class LstmStepKernel
         public int Time; // 0: one step
         public bool GoBackwards, HasSequence, Reverse;
         public ref T Sequence;
-        public PairBarrier? Barrier; // set when the blocks are split between two threads
         public IStepGate? StepGate;  // set when the projection is still being written (LstmProjectionPipeline)
-        public int Part, StepOffset;
+        public bool Loop;            // steps [FirstStep, EndStep) through StepLoop, shared when Sharing is set
+        public int FirstStep, EndStep;
+        public StepSharing? Sharing;
     }
 
     private readonly ref struct Outer<T>(in Activation recurrentActivation, Args<T> args) : IActivationVisitor<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -269,6 +293,28 @@ internal static class LstmStepKernel
             Blocks<T, TV, TS, TRec, TAct>(rec, act, a, mrMax);
             return;
         }
+        if (a.Loop)
+        {
+            var range = new StepRange<T>
+            {
+                HA = ref a.HPrev,
+                HB = ref a.HNext,
+                Sequence = ref a.Sequence,
+                HasSequence = a.HasSequence,
+                Units = a.Units,
+                PaddedUnits = a.PaddedUnits,
+                Batch = a.Batch,
+                Time = a.Time,
+                BlockWidth = TS.Count,
+                FirstStep = a.FirstStep,
+                EndStep = a.EndStep,
+                First = a.First,
+                End = a.End,
+            };
+            var blocks = new StepBlocks<T, TV, TS, TRec, TAct>(rec, act, a, mrMax);
+            StepLoop.Run(ref blocks, range, a.Sharing);
+            return;
+        }
         int time = a.Time, u = a.Units, up = a.PaddedUnits;
         ref T projection = ref a.Projection;
         int width = 4 * up;
@@ -286,10 +332,33 @@ internal static class LstmStepKernel
                 for (int b = 0; b < a.Batch; b++)
                     MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref a.HNext, (nint)b * up + j0), j1 - j0)
                         .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref a.Sequence, ((nint)b * time + s) * u + j0), j1 - j0));
-            a.Barrier?.Arrive(a.Part, a.StepOffset + s);
             ref T swap = ref a.HPrev;
             a.HPrev = ref a.HNext;
             a.HNext = ref swap;
+        }
+    }
+
+    /// <summary>One step's blocks for <see cref="StepLoop"/>: the projection rows of the step, h in and out, the blocks, their order.</summary>
+    private ref struct StepBlocks<T, TV, TS, TRec, TAct>(TRec rec, TAct act, Args<T> args, int mrMax) : IStepBlocks<T>
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
+    {
+        private readonly TRec _rec = rec;
+        private readonly TAct _act = act;
+        private readonly Args<T> _args = args;
+        private readonly int _mrMax = mrMax;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int step, ref T hPrev, ref T hNext, int first, int end, bool descending)
+        {
+            scoped Args<T> a = _args;
+            int t = a.GoBackwards ? a.Time - 1 - step : step;
+            a.Projection = ref Unsafe.Add(ref a.Projection, (nint)t * 4 * a.PaddedUnits);
+            a.HPrev = ref hPrev;
+            a.HNext = ref hNext;
+            a.First = first;
+            a.End = end;
+            a.Reverse = descending;
+            Blocks<T, TV, TS, TRec, TAct>(_rec, _act, a, _mrMax);
         }
     }
 

@@ -16,8 +16,10 @@ namespace KerasPort.Compute.Kernels;
 /// </summary>
 internal sealed class PairPhases
 {
-    /// <summary>How long the leader looks for the helper's result before checking whether it was claimed (spins).</summary>
-    private const int GraceSpins = 50;
+    /// <summary>How long the leader looks for the helper's result before checking whether it was claimed (spins), by default.</summary>
+    public const int DefaultGraceSpins = 50;
+
+    private readonly int _graceSpins;
 
     private Lines _lines;
     private int _count;
@@ -35,6 +37,13 @@ internal sealed class PairPhases
         [FieldOffset(192)] public int Claimed;  // both: the last phase whose item 1 is claimed
     }
 
+    /// <summary>
+    /// Phases whose leader, while the helper keeps up, looks for the helper's result for <paramref name="graceSpins"/>
+    /// pause hints before it checks the claim (a check takes the claim's cache line from the helper, which then pays a
+    /// hand-over on its next claim: short phases that the helper often finishes a little after the leader want a longer grace).
+    /// </summary>
+    public PairPhases(int graceSpins = DefaultGraceSpins) => _graceSpins = graceSpins;
+
     /// <summary>Resets for a run of <paramref name="count"/> phases (before the helper can see it).</summary>
     public void Reset(int count)
     {
@@ -46,7 +55,7 @@ internal sealed class PairPhases
         Interlocked.MemoryBarrier();
     }
 
-    /// <summary>Leader: the longest wait for a helper's item in this run (<see cref="Stopwatch"/> ticks).</summary>
+    /// <summary>Leader: the longest wait for a helper's item in this run (<see cref="Stopwatch"/> ticks; waits shorter than <see cref="CpuPause.UntimedPolls"/> polls count as 0).</summary>
     public long LongestWait => _longestWait;
 
     /// <summary>Phases in this run.</summary>
@@ -65,7 +74,7 @@ internal sealed class PairPhases
         Volatile.Write(ref _lines.Led, phase);
         if (_helperActive)
         {
-            for (int i = 0; i < GraceSpins; i++)
+            for (int i = 0; i < _graceSpins; i++)
             {
                 if (Volatile.Read(ref _lines.Done) >= phase) return false;
                 CpuPause.Once();
@@ -81,14 +90,18 @@ internal sealed class PairPhases
             _helperActive = false;
             return true;
         }
-        long start = Stopwatch.GetTimestamp();
+        // the clock is read only once the wait outlasts CpuPause.UntimedPolls (the usual wait, for a claimed item about to
+        // be finished, reads none)
+        long start = 0;
+        int polls = 0;
         var wait = new Poll();
         while (Volatile.Read(ref _lines.Done) < phase)
         {
             if (Volatile.Read(ref _lines.Failed) != 0) throw new OperationCanceledException("the other half of a parallel kernel failed.");
+            if (++polls == CpuPause.UntimedPolls) start = Stopwatch.GetTimestamp();
             wait.Once();
         }
-        _longestWait = Math.Max(_longestWait, Stopwatch.GetTimestamp() - start);
+        if (start != 0) _longestWait = Math.Max(_longestWait, Stopwatch.GetTimestamp() - start);
         _helperActive = true;
         return false;
     }

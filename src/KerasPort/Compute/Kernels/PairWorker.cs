@@ -72,13 +72,16 @@ internal static class PairWorker
     /// Like <see cref="Run"/> for a job whose part 0 completes the whole job by itself when part 1 never runs (part 1
     /// only helps, e.g. through <see cref="PairPhases"/>): when part 0 returns before the worker has taken part 1 (a
     /// busy machine, a slow wake-up), part 1 is withdrawn instead of waited for. Otherwise returns when both are done.
+    /// Returns how long part 0's thread waited for part 1 to end after its own (<see cref="System.Diagnostics.Stopwatch"/>
+    /// ticks; 0 for a wait too short to time, see <see cref="CpuPause.UntilTimed"/>).
     /// </summary>
-    public static void RunLed(IPairJob job)
+    public static long RunLed(IPairJob job)
     {
+        long waited = 0;
         if (!Available || !Monitor.TryEnter(s_gate))
         {
             job.Run(-1);
-            return;
+            return 0;
         }
         try
         {
@@ -91,7 +94,7 @@ internal static class PairWorker
             finally
             {
                 if (Interlocked.CompareExchange(ref s_claim, 2, 0) == 0) s_pending = 0; // withdrawn: the worker will not touch it
-                else CpuPause.Until(static () => s_pending == 0);
+                else waited = CpuPause.UntilTimed(static () => s_pending == 0);
                 s_job = null;
             }
             if (s_error is { } e) throw new AggregateException(e);
@@ -100,6 +103,7 @@ internal static class PairWorker
         {
             Monitor.Exit(s_gate);
         }
+        return waited;
     }
 
     private static void Post(IPairJob job)
@@ -207,6 +211,30 @@ internal static class CpuPause
         if (System.Runtime.Intrinsics.X86.X86Base.IsSupported) System.Runtime.Intrinsics.X86.X86Base.Pause();
         else if (System.Runtime.Intrinsics.Arm.ArmBase.IsSupported) System.Runtime.Intrinsics.Arm.ArmBase.Yield();
         else Thread.SpinWait(1);
+    }
+
+    /// <summary>
+    /// Pause hints a timed wait polls before it reads the clock (a few microseconds: far below any stall worth reporting,
+    /// and a clock read costs tens of nanoseconds, as much as a short kernel's hand-over).
+    /// </summary>
+    public const int UntimedPolls = 256;
+
+    /// <summary>
+    /// <see cref="Until"/>, returning how long it waited (<see cref="System.Diagnostics.Stopwatch"/> ticks) from its
+    /// <see cref="UntimedPolls"/>-th poll on: 0 for a short wait, which reads no clock.
+    /// </summary>
+    public static long UntilTimed(Func<bool> done)
+    {
+        int polls = 0;
+        long start = 0;
+        var spin = new SpinWait();
+        while (!done())
+        {
+            if (++polls == UntimedPolls) start = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (polls < PollsBeforeYield) Once();
+            else spin.SpinOnce(-1);
+        }
+        return start == 0 ? 0 : System.Diagnostics.Stopwatch.GetTimestamp() - start;
     }
 
     /// <summary>Waits until <paramref name="done"/> returns true: pause hints first, then yielding.</summary>

@@ -38,6 +38,7 @@ internal ref struct StepRange<T> where T : unmanaged
 /// </summary>
 internal static class StepLoop
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // straight to optimised code: a streamed step calls it a few times per predict
     public static void Run<T, TBlocks>(ref TBlocks blocks, StepRange<T> a, StepSharing? sharing)
         where T : unmanaged where TBlocks : IStepBlocks<T>, allows ref struct
     {

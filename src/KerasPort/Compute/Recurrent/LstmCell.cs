@@ -47,7 +47,7 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
     internal static long BatchSplitMaximumRecurrentBytes = 512 * 1024;
 
     private unsafe void RunPair(LstmSequenceJob<T> job, ReadOnlySpan<T> inputs, int batch, int time, bool goBackwards, Span<T> projection,
-        Span<T> hA, Span<T> hB, Span<T> c, Span<T> sequenceOutput, int batchSplit)
+        Span<T> hA, Span<T> hB, Span<T> c, Span<T> sequenceOutput, int batchSplit, Action<LstmSequenceJob<T>>? execute = null)
     {
         fixed (T* x = inputs)
         fixed (T* p = projection)
@@ -67,7 +67,15 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
             job.Inputs = x; job.Projection = p; job.HA = a; job.HB = b; job.C = cc; job.Sequence = seq;
             try
             {
-                job.Execute();
+                if (execute is null)
+                {
+                    job.Execute();
+                }
+                else
+                {
+                    job.Prepare();
+                    execute(job);
+                }
             }
             finally
             {
@@ -101,9 +109,12 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
     /// <summary>
     /// The whole unmasked sequence with the fused kernel (<see cref="LstmStepKernel"/>); same contract as
     /// <see cref="RnnDriver.Run{T}"/>. False when the fused path does not apply (the caller runs the generic driver).
+    /// <paramref name="splitUnits"/> (tests) forces the unit-block split whenever there are two blocks, and runs it with
+    /// <paramref name="splitUnits"/> in place of <see cref="LstmSequenceJob{T}.Execute"/>, after
+    /// <see cref="LstmSequenceJob{T}.Prepare"/>, to drive the job's parts directly.
     /// </summary>
     internal bool TryRunSequence(ReadOnlySpan<T> inputs, int batch, int time, bool goBackwards, Span<T> states, Span<T> sequenceOutput,
-        Span<T> lastOutput, RnnWorkspace<T> workspace, Span<T> carriedOutput)
+        Span<T> lastOutput, RnnWorkspace<T> workspace, Span<T> carriedOutput, Action<LstmSequenceJob<T>>? splitUnits = null)
     {
         var w = Packed;
         if (w is null) return false;
@@ -125,16 +136,19 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
         }
         bool inB;
         long work = (long)time * batch * u * 4 * u;
-        int batchSplit = PairWorker.Available && batch >= 2 && work >= ParallelMinimumWork
+        int batchSplit = splitUnits is null && PairWorker.Available && batch >= 2 && work >= ParallelMinimumWork
             && (long)u * 4 * u * Unsafe.SizeOf<T>() <= BatchSplitMaximumRecurrentBytes ? LstmSequenceJob<T>.ChooseBatchSplit(batch, time, InputSize) : 0;
         if (batchSplit > 0)
         {
             RunPair(workspace.LstmJob(), inputs, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, batchSplit);
             inB = time % 2 == 1;
         }
-        else if (PairWorker.Available && w.Blocks >= 2 && (long)batch * u * 4 * u >= ParallelMinimumStepWork)
+        else if (w.Blocks >= 2 && (splitUnits is not null
+            || (PairWorker.Available && !PairContention.BackingOff && (long)batch * u * 4 * u >= ParallelMinimumStepWork)))
         {
-            RunPair(workspace.LstmJob(), inputs, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, 0);
+            // a back-off (the other core is busy) falls through to the one-row pipeline (led, so it never waits for a
+            // worker that has not started) or the serial run
+            RunPair(workspace.LstmJob(), inputs, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, 0, splitUnits);
             inB = time % 2 == 1;
         }
         else if (PairWorker.Available && batch == 1 && !goBackwards && time >= PipelineMinimumSteps && InputSize <= GemmLayout.KC)

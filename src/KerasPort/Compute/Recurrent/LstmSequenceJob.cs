@@ -1,98 +1,170 @@
+using System.Diagnostics;
 using System.Numerics;
 using KerasPort.Compute.Kernels;
 
 namespace KerasPort.Compute.Recurrent;
 
 /// <summary>
-/// A fused LSTM sequence split over two threads (<see cref="PairWorker"/>): each half computes half of the input
-/// projection rows, then half of the unit blocks of every step, the halves meeting at a barrier after the projection
-/// and after each step. Owned by one <see cref="RnnWorkspace{T}"/> (so by one caller at a time); the pointers are
-/// valid only while <see cref="LstmCell{T}.TryRunSequence"/> keeps the buffers pinned.
+/// A fused LSTM sequence split over two threads (<see cref="PairWorker"/>), either by batch rows (part 0 the rows
+/// [0, BatchSplit), part 1 the rest, each a whole sequence with its own projection rows, independently) or by unit
+/// blocks through <see cref="PairPhases"/>: phase s is step s, item 0 the blocks [0, Blocks/2) and item 1 the rest; in
+/// phase 0 each item first projects its own blocks' columns (all rows: all that its steps read, so there is no
+/// hand-over before the first step and each core reads half of the kernel). The caller leads: it does item 0 of every
+/// step and item 1 of every step the helper has not claimed, so a helper that starts late, is descheduled between
+/// steps or never comes does not hold it up (only one descheduled while holding a claim does: <see cref="PairContention"/>
+/// then backs off). Every item runs on the same kernels as the serial run, so the results are bit-identical to it
+/// whoever does what. Owned by one <see cref="RnnWorkspace{T}"/> (so by one caller at a time); the pointers are valid
+/// only while <see cref="LstmCell{T}.TryRunSequence"/> keeps the buffers pinned.
 /// </summary>
 internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly PairBarrier _barrier = new();
+    /// <summary>
+    /// The leader's grace before it checks whether the helper claimed a step (<see cref="PairPhases"/>): at the default,
+    /// LSTM(128) steps (about a microsecond a half) often outlast it by a little, and the claim's cache line then
+    /// ping-pongs every step (W2, 100 steps of one row: about 5% slower than a barrier; at 400, even).
+    /// </summary>
+    internal const int GraceSpins = 400;
+
+    private readonly PairPhases _phases = new(GraceSpins);
+    private bool _led; // the caller ran part 0 (not both parts serially)
     public LstmPacked<T> Weights = null!;
     public Activation Activation, RecurrentActivation;
     public int InputSize, Batch, Time;
-    /// <summary>0: split unit blocks with a barrier per step; else part 0 runs batch rows [0, BatchSplit), part 1 the rest, independently.</summary>
+    /// <summary>0: split unit blocks step by step; else part 0 runs batch rows [0, BatchSplit), part 1 the rest, independently.</summary>
     public int BatchSplit;
     public bool GoBackwards;
     public T* Inputs, Projection, HA, HB, C, Sequence;
 
-    /// <summary>Runs through the pair worker (serially when it is busy).</summary>
+    /// <summary>Resets the phases for a run (<see cref="Execute"/> does it; tests that drive the parts themselves call it first).</summary>
+    public void Prepare()
+    {
+        _phases.Reset(Time);
+        _led = false;
+    }
+
+    /// <summary>Runs through the pair worker (serially when it is busy); a unit split reports a stalled helper to <see cref="PairContention"/>.</summary>
     public void Execute()
     {
-        _barrier.Reset();
-        PairWorker.Run(this, out _);
+        if (BatchSplit > 0)
+        {
+            // both parts are whole sequences of their rows: the worker's part is waited for
+            PairWorker.Run(this, out _);
+            return;
+        }
+        Prepare();
+        // one clock read per run unless a wait was long (a one-step run takes a few microseconds, a read tens of
+        // nanoseconds); the waits themselves are timed only when long
+        long start = Stopwatch.GetTimestamp();
+        long endWait = PairWorker.RunLed(this);
+        if (!_led) return;
+        long stall = Math.Max(_phases.LongestWait, endWait);
+        if (stall == 0)
+        {
+            PairContention.Report(0, 0); // a clean run
+            return;
+        }
+        // a wait much longer than the leader's own time per step means the helper lost its core mid-item (or between
+        // taking the job and giving it back)
+        long total = Stopwatch.GetTimestamp() - start;
+        long limit = Stopwatch.Frequency / 10_000 + 4 * Math.Max(0, total - stall) / Time;
+        PairContention.Report(stall, limit);
     }
 
     public void Run(int part)
     {
-        var w = Weights;
-        int rows = Batch * Time, pw = w.ProjectionWidth;
         if (BatchSplit > 0)
         {
-            // batch rows are independent through the whole sequence: no barrier; the split keeps every row on the same
+            // batch rows are independent through the whole sequence: no hand-over; the split keeps every row on the same
             // kernels as the serial run (ChooseBatchSplit), so the fallback (both parts here) is the serial run itself
             if (part < 0) SequenceRows(0, Batch);
             else if (part == 0) SequenceRows(0, BatchSplit);
             else SequenceRows(BatchSplit, Batch - BatchSplit);
-            return;
         }
-        if (part < 0)
+        else if (part < 0)
         {
-            Project(0, rows);
-            LstmStepKernel.SequencePart(w, Activation, RecurrentActivation, Batch, Time, GoBackwards, Projection, HA, HB, C, Sequence, 0, w.Blocks, null, 0, 0);
-            return;
+            SequenceRows(0, Batch);
         }
+        else if (part == 0)
+        {
+            Lead();
+        }
+        else
+        {
+            Help();
+        }
+    }
+
+    private int Split => Weights.Blocks / 2;
+
+    private void Lead()
+    {
+        _led = true;
         try
         {
-            // each part projects the columns of its own unit blocks (all rows), which are all its steps read: no barrier
-            // before the first step, and each core reads only its half of the kernel
-            int split = w.Blocks / 2;
-            if (part == 0)
+            _phases.Begin(0);
+            First(0, Split);
+            if (_phases.LeaderTakes(0)) First(Split, Weights.Blocks);
+            Steps(new StepSharing(_phases, Split, Helper: false, PhaseOffset: 0, HelperDidPrevious: false));
+        }
+        finally
+        {
+            _phases.Finish();
+        }
+    }
+
+    private void Help()
+    {
+        try
+        {
+            bool did = false;
+            if (_phases.HelperClaimsFirst())
             {
-                ProjectBlocks(0, split);
-                LstmStepKernel.SequencePart(w, Activation, RecurrentActivation, Batch, Time, GoBackwards, Projection, HA, HB, C, Sequence, 0, split, _barrier, 0, 0);
+                First(Split, Weights.Blocks); // phase 0 has no inputs to wait for
+                _phases.Done(0);
+                did = true;
             }
-            else
-            {
-                ProjectBlocks(split, w.Blocks);
-                LstmStepKernel.SequencePart(w, Activation, RecurrentActivation, Batch, Time, GoBackwards, Projection, HA, HB, C, Sequence, split, w.Blocks, _barrier, 1, 0);
-            }
+            // the kernel claims the steps from 1 on (or catches up with the leader)
+            Steps(new StepSharing(_phases, Split, Helper: true, PhaseOffset: 0, HelperDidPrevious: did));
         }
         catch
         {
-            _barrier.Abandon();
+            _phases.Fail();
             throw;
         }
+    }
 
-        void SequenceRows(int first, int count)
-        {
-            int up = w.PaddedUnits;
-            Project(first * Time, count * Time);
-            LstmStepKernel.SequencePart(w, Activation, RecurrentActivation, count, Time, GoBackwards, Projection + (long)first * Time * pw,
-                HA + (long)first * up, HB + (long)first * up, C + (long)first * up, Sequence == null ? null : Sequence + (long)first * Time * w.Units,
-                0, w.Blocks, null, 0, 0);
-        }
+    /// <summary>Phase 0's item for blocks [firstBlock, endBlock): their projection columns (all rows), then their step 0.</summary>
+    private void First(int firstBlock, int endBlock)
+    {
+        var w = Weights;
+        int rows = Batch * Time, pw = w.ProjectionWidth;
+        // a block is 4·lanes interleaved columns: a whole number of packed panels
+        int perBlock = 4 * w.Lanes / w.Kernel.PanelWidth;
+        var x = new ReadOnlySpan<T>(Inputs, rows * InputSize);
+        var y = new Span<T>(Projection, rows * pw);
+        Gemm.MultiplyPanels(rows, x, InputSize, w.Kernel, firstBlock * perBlock, endBlock * perBlock, y, pw, w.Bias);
+        LstmStepKernel.SharedSteps(w, Activation, RecurrentActivation, Batch, Time, GoBackwards, Projection, HA, HB, C, Sequence, 0, 1, firstBlock, endBlock, null);
+    }
 
-        void ProjectBlocks(int firstBlock, int endBlock)
-        {
-            // a block is 4·lanes interleaved columns: a whole number of packed panels
-            int perBlock = 4 * w.Lanes / w.Kernel.PanelWidth;
-            var x = new ReadOnlySpan<T>(Inputs, rows * InputSize);
-            var y = new Span<T>(Projection, rows * pw);
-            Gemm.MultiplyPanels(rows, x, InputSize, w.Kernel, firstBlock * perBlock, endBlock * perBlock, y, pw, w.Bias);
-        }
+    /// <summary>Steps 1.. shared as phases 1.. (nothing when the sequence has one step).</summary>
+    private void Steps(StepSharing sharing)
+    {
+        if (Time < 2) return;
+        var w = Weights;
+        LstmStepKernel.SharedSteps(w, Activation, RecurrentActivation, Batch, Time, GoBackwards, Projection, HA, HB, C, Sequence, 1, Time, 0, w.Blocks, sharing);
+    }
 
-        void Project(int first, int count)
-        {
-            if (count == 0) return;
-            var x = new ReadOnlySpan<T>(Inputs + (long)first * InputSize, count * InputSize);
-            var y = new Span<T>(Projection + (long)first * pw, count * pw);
-            Gemm.Multiply(count, x, InputSize, w.Kernel, y, pw, w.Bias);
-        }
+    private void SequenceRows(int first, int count)
+    {
+        if (count == 0) return;
+        var w = Weights;
+        int up = w.PaddedUnits, pw = w.ProjectionWidth;
+        var x = new ReadOnlySpan<T>(Inputs + (long)first * Time * InputSize, count * Time * InputSize);
+        var y = new Span<T>(Projection + (long)first * Time * pw, count * Time * pw);
+        Gemm.Multiply(count * Time, x, InputSize, w.Kernel, y, pw, w.Bias);
+        LstmStepKernel.SequencePart(w, Activation, RecurrentActivation, count, Time, GoBackwards, Projection + (long)first * Time * pw,
+            HA + (long)first * up, HB + (long)first * up, C + (long)first * up, Sequence == null ? null : Sequence + (long)first * Time * w.Units,
+            0, w.Blocks);
     }
 
     /// <summary>
