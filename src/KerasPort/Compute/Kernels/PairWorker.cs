@@ -163,41 +163,6 @@ internal static class PairWorker
     }
 }
 
-/// <summary>A reusable two-party step barrier: each side calls <see cref="Arrive"/> after its step s and waits for the other.</summary>
-internal sealed class PairBarrier
-{
-    private volatile int _count0, _count1;
-    private volatile bool _abandoned;
-
-    /// <summary>Resets for a new run.</summary>
-    public void Reset()
-    {
-        _count0 = 0;
-        _count1 = 0;
-        _abandoned = false;
-    }
-
-    /// <summary>Marks one side as gone (it threw), so the other stops waiting.</summary>
-    public void Abandon() => _abandoned = true;
-
-    /// <summary>Side <paramref name="part"/> finished step <paramref name="step"/>; returns when the other side has too.</summary>
-    public void Arrive(int part, int step)
-    {
-        if (part == 0) _count0 = step + 1;
-        else _count1 = step + 1;
-        int polls = 0;
-        var spin = new SpinWait();
-        while ((part == 0 ? _count1 : _count0) <= step && !_abandoned)
-        {
-            // the other side is normally a step's work (microseconds) away: poll with the CPU's pause hint, and only
-            // after that yield the core (it may be descheduled on a busy machine)
-            if (polls++ < CpuPause.PollsBeforeYield) CpuPause.Once();
-            else spin.SpinOnce(-1);
-        }
-        if (_abandoned) throw new OperationCanceledException("the other half of a parallel kernel failed.");
-    }
-}
-
 /// <summary>Busy-wait helpers: the processor's spin-loop hint, then the runtime's escalating <see cref="SpinWait"/>.</summary>
 internal static class CpuPause
 {
