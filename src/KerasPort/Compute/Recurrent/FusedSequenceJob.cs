@@ -165,30 +165,6 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
         return r0;
     }
 
-    /// <summary>
-    /// A batch row to split at so that both parts run every row through the same kernels as the serial run (the step
-    /// kernel's and the projection GEMM's chunks of MR rows, where a chunk of one row sums in another order; GEMM
-    /// k-blocking needs more than MR rows), as near the middle as possible; 0 when there is none.
-    /// </summary>
-    public static int ChooseBatchSplit(int batch, int time, int inputSize)
-    {
-        int half = batch / 2;
-        for (int d = 0; d <= half; d++)
-        {
-            foreach (int b0 in (ReadOnlySpan<int>)[half + d, half - d])
-            {
-                if (b0 < 1 || b0 >= batch) continue;
-                if (!SameTiles(b0, batch, GemmLayout.MR)) continue;
-                long r0 = (long)b0 * time, rows = (long)batch * time;
-                if (!SameTiles(r0, rows, GemmLayout.MR)) continue;
-                if (inputSize > GemmLayout.KC && (r0 <= GemmLayout.MR || rows - r0 <= GemmLayout.MR)) continue;
-                return b0;
-            }
-        }
-        return 0;
-    }
-
-    /// <summary>Whether rows [0, first) and [first, total), each tiled from its start, put a one-row tile exactly where the serial tiling does.</summary>
-    private static bool SameTiles(long first, long total, int tile) =>
-        first % tile != 1 && ((total - first) % tile == 1) == (total % tile == 1);
+    /// <summary>A batch row to split at without changing any row's arithmetic (<see cref="BatchSplitPoint.Choose"/>); 0 when there is none.</summary>
+    public static int ChooseBatchSplit(int batch, int time, int inputSize) => BatchSplitPoint.Choose(batch, time, inputSize, GemmLayout.MR);
 }
