@@ -61,22 +61,7 @@ public static class Gemm
         ReadOnlySpan<T> bias = default, bool accumulate = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(b);
-        int n = b.Columns, k = b.Rows;
-        GemmChecks.Validate(m, n, k, a.Length, lda, b.Data.Length, n, c.Length, ldc, bias.Length, packed: true);
-        if (m == 0 || n == 0) return;
-        ref T ra = ref MemoryMarshal.GetReference(a);
-        ref T rb = ref MemoryMarshal.GetReference(b.Data);
-        ref T rc = ref MemoryMarshal.GetReference(c);
-        ref T rbias = ref MemoryMarshal.GetReference(bias);
-        if (b.PanelWidth != GemmLayout.PanelWidth<T>())
-            throw new ArgumentException($"the matrix was packed with panels of {b.PanelWidth} columns, this process uses {GemmLayout.PanelWidth<T>()}.", nameof(b));
-        switch (GemmLayout.Width)
-        {
-            case SimdWidth.V512: Driver<T, Vector512<T>, V512<T>, C4>.Run(m, n, k, ref ra, lda, ref rb, 0, true, ref rc, ldc, ref rbias, !bias.IsEmpty, accumulate); break;
-            case SimdWidth.V256: Driver<T, Vector256<T>, V256<T>, C2>.Run(m, n, k, ref ra, lda, ref rb, 0, true, ref rc, ldc, ref rbias, !bias.IsEmpty, accumulate); break;
-            case SimdWidth.V128: Driver<T, Vector128<T>, V128<T>, C2>.Run(m, n, k, ref ra, lda, ref rb, 0, true, ref rc, ldc, ref rbias, !bias.IsEmpty, accumulate); break;
-            default: ScalarPacked(m, a, lda, b, c, ldc, bias, accumulate, 0, b.Panels); break;
-        }
+        MultiplyPanels(m, a, lda, b, 0, b.Panels, c, ldc, bias, accumulate);
     }
 
     /// <summary>

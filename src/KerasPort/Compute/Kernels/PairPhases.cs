@@ -94,7 +94,7 @@ internal sealed class PairPhases
         // be finished, reads none)
         long start = 0;
         int polls = 0;
-        var wait = new Poll();
+        var wait = new CpuPause.Poller();
         while (Volatile.Read(ref _lines.Done) < phase)
         {
             if (Volatile.Read(ref _lines.Failed) != 0) throw new OperationCanceledException("the other half of a parallel kernel failed.");
@@ -116,7 +116,7 @@ internal sealed class PairPhases
     /// </summary>
     public bool HelperNext(ref int phase, bool didPrevious)
     {
-        var spin = new Poll();
+        var spin = new CpuPause.Poller();
         while (phase < _count)
         {
             if (Interlocked.CompareExchange(ref _lines.Claimed, phase, phase - 1) == phase - 1)
@@ -151,18 +151,6 @@ internal sealed class PairPhases
     /// <summary>Helper: its item threw; the leader stops waiting for it.</summary>
     public void Fail() => Volatile.Write(ref _lines.Failed, 1);
 
-    /// <summary>One wait: pause hints (<see cref="CpuPause"/>) first, then the runtime's yielding spin.</summary>
-    private struct Poll
-    {
-        private int _polls;
-        private SpinWait _spin;
-
-        public void Once()
-        {
-            if (_polls++ < CpuPause.PollsBeforeYield) CpuPause.Once();
-            else _spin.SpinOnce(-1);
-        }
-    }
 }
 
 /// <summary>

@@ -190,14 +190,12 @@ internal static class CpuPause
     /// </summary>
     public static long UntilTimed(Func<bool> done)
     {
-        int polls = 0;
         long start = 0;
-        var spin = new SpinWait();
+        var poll = new Poller();
         while (!done())
         {
-            if (++polls == UntimedPolls) start = System.Diagnostics.Stopwatch.GetTimestamp();
-            if (polls < PollsBeforeYield) Once();
-            else spin.SpinOnce(-1);
+            if (poll.Polls + 1 == UntimedPolls) start = System.Diagnostics.Stopwatch.GetTimestamp();
+            poll.Once();
         }
         return start == 0 ? 0 : System.Diagnostics.Stopwatch.GetTimestamp() - start;
     }
@@ -205,12 +203,24 @@ internal static class CpuPause
     /// <summary>Waits until <paramref name="done"/> returns true: pause hints first, then yielding.</summary>
     public static void Until(Func<bool> done)
     {
-        int polls = 0;
-        var spin = new SpinWait();
-        while (!done())
+        var poll = new Poller();
+        while (!done()) poll.Once();
+    }
+
+    /// <summary>One wait's polls: <see cref="PollsBeforeYield"/> pause hints, then the runtime's yielding spin.</summary>
+    public struct Poller
+    {
+        private int _polls;
+        private SpinWait _spin;
+
+        /// <summary>Polls made so far.</summary>
+        public readonly int Polls => _polls;
+
+        /// <summary>Waits a little: a pause hint, or (after <see cref="PollsBeforeYield"/> of them) a yielding spin.</summary>
+        public void Once()
         {
-            if (polls++ < PollsBeforeYield) Once();
-            else spin.SpinOnce(-1);
+            if (_polls++ < PollsBeforeYield) CpuPause.Once();
+            else _spin.SpinOnce(-1);
         }
     }
 }

@@ -83,13 +83,8 @@ internal sealed unsafe class LstmProjectionPipeline<T> : IPairJob, IStepGate whe
             Compute(c);
             return;
         }
-        int polls = 0;
-        var spin = new SpinWait();
-        while (Volatile.Read(ref _state[c]) != 2)
-        {
-            if (polls++ < CpuPause.PollsBeforeYield) CpuPause.Once();
-            else spin.SpinOnce(-1);
-        }
+        var poll = new CpuPause.Poller();
+        while (Volatile.Read(ref _state[c]) != 2) poll.Once();
     }
 
     private void Compute(int chunk)
