@@ -88,9 +88,9 @@ public static class Program
                 !refused.Contains((WorkloadSuites.WorkloadOf(bc.Descriptor.Type), (int)bc.Parameters["Batch"])) &&
                 (batches is null || batches.Contains((int)bc.Parameters["Batch"])) &&
                 (engines is null || engines.Contains((EngineKind)bc.Parameters["Engine"]))));
-        string loadBefore = MachineInfo.LoadAverage();
+        string loadBefore = MachineInfo.LoadAverage(), tripBefore = MachineInfo.CoreRoundTrip();
         var summaries = BenchmarkSwitcher.FromTypes(suites).Run([.. rest], config).ToList();
-        var table = RatioTable.Build(summaries) + $"\n{(quick ? "--quick" : "default")} job; {loadBefore} before the run, {MachineInfo.LoadAverage()} after.\n";
+        var table = RatioTable.Build(summaries) + $"\n{(quick ? "--quick" : "default")} job; {loadBefore}, {tripBefore} before the run, {MachineInfo.LoadAverage()}, {MachineInfo.CoreRoundTrip()} after.\n";
         Console.WriteLine();
         Console.WriteLine("== ORT median / KerasPort median (ORT at its better intra-op thread count)");
         Console.WriteLine(MachineInfo.Describe());

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using KerasPort.Compute.Kernels;
@@ -51,15 +52,22 @@ internal static class FusedSequenceRunner
         int batchSplit = parallel && batch >= Math.Max(2, policy.BatchSplitMinimumBatch) && w.RecurrentBytes <= policy.BatchSplitMaximumRecurrentBytes
             ? FusedSequenceJob<T>.ChooseBatchSplit(batch, time, inputSize) : 0;
         if (3 * Math.Min(batchSplit, batch - batchSplit) < batch) batchSplit = 0; // e.g. 6 + 1 of 7: the unit split balances better
+        bool unitSplitFits = batchSplit == 0 && parallel && w.Blocks >= 2 && batch * stepWork >= policy.MinimumStepWork;
+        // the unit split meets the other thread after every step: whether that pays depends on the cores' hand-over
+        // time, so each such call is timed against one thread (SplitTuner); forced (tests) splits are not
+        var tuner = unitSplitFits && !policy.Forced ? workspace.SplitTuner() : null;
+        bool unitSplit = unitSplitFits && (tuner is null || tuner.PreferSplit(batch));
+        long start = tuner is null ? 0 : Stopwatch.GetTimestamp();
         if (batchSplit > 0)
             RunPair(workspace.FusedJob(), w, inputSize, inputs, batch, time, goBackwards, projection, hA, hB, sequenceOutput, batchSplit, execute);
-        else if (parallel && w.Blocks >= 2 && batch * stepWork >= policy.MinimumStepWork)
+        else if (unitSplit)
             RunPair(workspace.FusedJob(), w, inputSize, inputs, batch, time, goBackwards, projection, hA, hB, sequenceOutput, 0, execute);
         else
         {
             Gemm.Multiply(batch * time, inputs, inputSize, w.Kernel, projection, pw, w.Bias);
             FusedSequenceKernel.Sequence(w, batch, time, goBackwards, projection, hA, hB, sequenceOutput);
         }
+        tuner?.Record(unitSplit, time, Stopwatch.GetTimestamp() - start);
         var final = time % 2 == 1 ? hB : hA;
         for (int b = 0; b < batch; b++)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Numerics;
 using KerasPort.Compute.Kernels;
@@ -138,13 +139,18 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
         long work = (long)time * batch * u * 4 * u;
         int batchSplit = splitUnits is null && PairWorker.Available && batch >= 2 && work >= ParallelMinimumWork
             && (long)u * 4 * u * Unsafe.SizeOf<T>() <= BatchSplitMaximumRecurrentBytes ? LstmSequenceJob<T>.ChooseBatchSplit(batch, time, InputSize) : 0;
+        // the unit split meets the other thread after every step: whether that pays depends on the cores' hand-over
+        // time, so each such call is timed against the other way (SplitTuner)
+        var tuner = batchSplit == 0 && splitUnits is null && w.Blocks >= 2 && PairWorker.Available && !PairContention.BackingOff
+            && (long)batch * u * 4 * u >= ParallelMinimumStepWork ? workspace.SplitTuner() : null;
+        bool unitSplit = splitUnits is not null ? w.Blocks >= 2 : tuner is not null && tuner.PreferSplit(batch);
+        long start = tuner is null ? 0 : Stopwatch.GetTimestamp();
         if (batchSplit > 0)
         {
             RunPair(workspace.LstmJob(), inputs, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, batchSplit);
             inB = time % 2 == 1;
         }
-        else if (w.Blocks >= 2 && (splitUnits is not null
-            || (PairWorker.Available && !PairContention.BackingOff && (long)batch * u * 4 * u >= ParallelMinimumStepWork)))
+        else if (unitSplit)
         {
             // a back-off (the other core is busy) falls through to the one-row pipeline (led, so it never waits for a
             // worker that has not started) or the serial run
@@ -160,6 +166,7 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
             Gemm.Multiply(batch * time, inputs, InputSize, w.Kernel, projection, pw, w.Bias);
             inB = LstmStepKernel.Sequence(w, _activation, _recurrentActivation, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput);
         }
+        tuner?.Record(unitSplit, time, Stopwatch.GetTimestamp() - start);
         var final = inB ? hB : hA;
         for (int b = 0; b < batch; b++)
         {

@@ -1,0 +1,113 @@
+using KerasPort.Compute.Kernels;
+
+namespace KerasPort.Tests.Compute;
+
+/// <summary>
+/// <see cref="SplitTuner"/>'s choice between a per-step two-thread split and the other way, driven with synthetic
+/// timings (ticks per call): it takes the faster way, re-times the other one rarely while the choice holds, follows a
+/// lasting change within a few calls, ignores a single slow call, and starts over for another batch size.
+/// </summary>
+[Trait("Category", "Kernels")]
+public class SplitTunerTests
+{
+    /// <summary>Runs <paramref name="calls"/> calls whose split / other way take the given ticks per step; returns how many split.</summary>
+    private static int Drive(SplitTuner tuner, int calls, long splitTicks, long otherTicks, int batch = 1, int steps = 100)
+    {
+        int splits = 0;
+        for (int i = 0; i < calls; i++)
+        {
+            bool split = tuner.PreferSplit(batch);
+            if (split) splits++;
+            tuner.Record(split, steps, (split ? splitTicks : otherTicks) * steps);
+        }
+        return splits;
+    }
+
+    [Fact]
+    public void WarmUp_AlternatesBetweenTheTwoWays()
+    {
+        var tuner = new SplitTuner();
+        var seen = new List<bool>();
+        for (int i = 0; i < SplitTuner.WarmupCalls; i++)
+        {
+            bool split = tuner.PreferSplit(1);
+            seen.Add(split);
+            tuner.Record(split, 10, 1000);
+        }
+        Assert.Equal(Enumerable.Range(0, SplitTuner.WarmupCalls).Select(i => i % 2 == 0), seen);
+    }
+
+    [Theory]
+    [InlineData(100, 200, true)]
+    [InlineData(300, 200, false)]
+    [InlineData(100, 101, true)]
+    [InlineData(102, 101, false)]
+    public void SteadyTimings_TheFasterWayIsTaken_TheOtherOnlyRarely(long splitTicks, long otherTicks, bool splitFaster)
+    {
+        var tuner = new SplitTuner();
+        Drive(tuner, SplitTuner.WarmupCalls, splitTicks, otherTicks);
+        const int calls = 2000;
+        int splits = Drive(tuner, calls, splitTicks, otherTicks);
+        int other = splitFaster ? calls - splits : splits;
+        // re-timings at intervals 16, 32, 64, 128, 256, 256, ...: 2000 calls hold at most 12 of them
+        Assert.InRange(other, 5, 12);
+    }
+
+    [Fact]
+    public void LastingSlowdownOfTheSplit_SwitchesWithinAFewCalls_AndBackAfterRecovery()
+    {
+        var tuner = new SplitTuner();
+        Drive(tuner, 1000, splitTicks: 100, otherTicks: 160);
+        Assert.True(tuner.PreferSplit(1));
+        tuner.Record(true, 1, 100);
+
+        // the hand-over becomes slow: the split takes 180 per step from now on
+        int splitsWhileSlow = 0, firstOther = -1;
+        for (int i = 0; i < 400; i++)
+        {
+            bool split = tuner.PreferSplit(1);
+            if (split) splitsWhileSlow++;
+            else if (firstOther < 0) firstOther = i;
+            tuner.Record(split, 1, split ? 180 : 160);
+        }
+        Assert.Equal(5, firstOther);               // split estimate 100 → 120 → 135 → 146 → 155 → 161 > 160
+        Assert.InRange(splitsWhileSlow, 5, 12);    // then only re-timings
+
+        // fast again: the next re-timing of the split (at most MaximumProbeInterval calls away) switches back
+        int splitsAfterRecovery = Drive(tuner, 1000, splitTicks: 100, otherTicks: 160, steps: 1);
+        Assert.InRange(splitsAfterRecovery, 1000 - SplitTuner.MaximumProbeInterval - 8, 1000);
+        Assert.True(Drive(tuner, 200, 100, 160, steps: 1) >= 199);
+    }
+
+    [Fact]
+    public void OneSlowCall_DoesNotChangeTheChoice()
+    {
+        var tuner = new SplitTuner();
+        Drive(tuner, 500, splitTicks: 100, otherTicks: 140);
+        Assert.True(tuner.PreferSplit(1));
+        tuner.Record(true, 1, 100_000); // descheduled in the middle of a call
+        Assert.True(tuner.PreferSplit(1)); // estimate moved to 0.75·100 + 0.25·200 = 125 < 140
+        Assert.Equal(125, tuner.Estimates.Split, 6);
+    }
+
+    [Fact]
+    public void AnotherBatchSize_StartsOver()
+    {
+        var tuner = new SplitTuner();
+        Drive(tuner, 500, splitTicks: 300, otherTicks: 100, batch: 1);
+        Assert.False(tuner.PreferSplit(1));
+        Assert.True(tuner.PreferSplit(4)); // first call of the new batch size: warm-up starts with the split
+        Assert.Equal((0.0, 0.0), tuner.Estimates);
+    }
+
+    [Fact]
+    public void Estimates_ArePerStep()
+    {
+        var tuner = new SplitTuner();
+        Assert.True(tuner.PreferSplit(2));
+        tuner.Record(true, steps: 50, ticks: 5000);
+        Assert.False(tuner.PreferSplit(2));
+        tuner.Record(false, steps: 200, ticks: 4000);
+        Assert.Equal((100.0, 20.0), tuner.Estimates);
+    }
+}
