@@ -88,6 +88,7 @@ public static class Program
                 !refused.Contains((WorkloadSuites.WorkloadOf(bc.Descriptor.Type), (int)bc.Parameters["Batch"])) &&
                 (batches is null || batches.Contains((int)bc.Parameters["Batch"])) &&
                 (engines is null || engines.Contains((EngineKind)bc.Parameters["Engine"]))));
+        foreach (var old in Directory.EnumerateFiles(ReferenceGate.CacheDir, "roundtrip-*.txt")) File.Delete(old);
         string loadBefore = MachineInfo.LoadAverage(), tripBefore = MachineInfo.CoreRoundTrip();
         var summaries = BenchmarkSwitcher.FromTypes(suites).Run([.. rest], config).ToList();
         var table = RatioTable.Build(summaries) + $"\n{(quick ? "--quick" : "default")} job; {loadBefore}, {tripBefore} before the run, {MachineInfo.LoadAverage()}, {MachineInfo.CoreRoundTrip()} after.\n";

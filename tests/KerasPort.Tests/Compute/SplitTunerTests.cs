@@ -62,16 +62,19 @@ public class SplitTunerTests
         tuner.Record(true, 1, 100);
 
         // the hand-over becomes slow: the split takes 180 per step from now on
-        int splitsWhileSlow = 0, firstOther = -1;
+        var choices = new List<bool>();
         for (int i = 0; i < 400; i++)
         {
             bool split = tuner.PreferSplit(1);
-            if (split) splitsWhileSlow++;
-            else if (firstOther < 0) firstOther = i;
+            choices.Add(split);
             tuner.Record(split, 1, split ? 180 : 160);
         }
-        Assert.Equal(5, firstOther);               // split estimate 100 → 120 → 135 → 146 → 155 → 161 > 160
-        Assert.InRange(splitsWhileSlow, 5, 12);    // then only re-timings
+        int splitsWhileSlow = choices.Count(c => c);
+        // the switch: the first two calls in a row that do not split (a re-timing of the other way is a single call)
+        int firstOther = Enumerable.Range(0, choices.Count - 1).First(i => !choices[i] && !choices[i + 1]);
+        // each slow split raises its estimate 3 %: after 16 of them, 100 · 1.03^16 = 160.5 > 160
+        Assert.Equal(16, choices.Take(firstOther).Count(c => c));
+        Assert.InRange(splitsWhileSlow, 16, 24);   // then only re-timings
 
         // fast again: the next re-timing of the split (at most MaximumProbeInterval calls away) switches back
         int splitsAfterRecovery = Drive(tuner, 1000, splitTicks: 100, otherTicks: 160, steps: 1);
@@ -86,8 +89,8 @@ public class SplitTunerTests
         Drive(tuner, 500, splitTicks: 100, otherTicks: 140);
         Assert.True(tuner.PreferSplit(1));
         tuner.Record(true, 1, 100_000); // descheduled in the middle of a call
-        Assert.True(tuner.PreferSplit(1)); // estimate moved to 0.75·100 + 0.25·200 = 125 < 140
-        Assert.Equal(125, tuner.Estimates.Split, 6);
+        Assert.True(tuner.PreferSplit(1)); // estimate raised by 3 % only
+        Assert.Equal(103, tuner.Estimates.Split, 6);
     }
 
     [Fact]

@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using KerasPort.Benchmarks.Engines;
+using KerasPort.Benchmarks.Workloads;
 using Microsoft.ML.OnnxRuntime;
 
 namespace KerasPort.Benchmarks.Harness;
@@ -39,9 +41,17 @@ internal static class MachineInfo
     /// the machine the results were taken on, changing every few minutes) decides what the two-thread kernels that meet
     /// every time step gain, so it is printed before and after each run.
     /// </summary>
-    public static string CoreRoundTrip()
+    public static string CoreRoundTrip() =>
+        RoundTripNanoseconds() is double ns ? $"core round trip {ns:0} ns" : "core round trip: one core";
+
+    /// <summary>Where a case's round trips (measured in its own process, before and after it is timed) are kept.</summary>
+    public static string RoundTripFile(WorkloadId workload, int batch, EngineKind engine) =>
+        Path.Combine(ReferenceGate.CacheDir, $"roundtrip-{workload}-b{batch}-{engine}.txt");
+
+    /// <summary>See <see cref="CoreRoundTrip"/>; null with one core.</summary>
+    public static double? RoundTripNanoseconds()
     {
-        if (Environment.ProcessorCount < 2) return "core round trip: one core";
+        if (Environment.ProcessorCount < 2) return null;
         var pingPong = new PingPong();
         var thread = new Thread(pingPong.Answer) { IsBackground = true };
         thread.Start();
@@ -64,7 +74,7 @@ internal static class MachineInfo
         Volatile.Write(ref pingPong.Stop, true);
         thread.Join();
         windows.Sort();
-        return $"core round trip {windows[windows.Count / 2]:0} ns";
+        return windows[windows.Count / 2];
     }
 
     private sealed class PingPong

@@ -35,8 +35,8 @@ internal static class RatioTable
         var sb = new StringBuilder();
         sb.AppendLine($"KerasPort path: {KerasPortEngine.PathDescription}");
         sb.AppendLine();
-        sb.AppendLine("| Workload | Batch | KerasPort median (µs) | ORT 1T median (µs) | ORT 2T median (µs) | ORT/KerasPort | KerasPort B/op | ORT B/op (1T/2T) |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| Workload | Batch | KerasPort median (µs) | ORT 1T median (µs) | ORT 2T median (µs) | ORT/KerasPort | KerasPort B/op | ORT B/op (1T/2T) | round trip (ns) KP / 1T / 2T |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var (w, b) in keys)
         {
             bool kpTimed = cells.TryGetValue((w, b, EngineKind.KerasPort), out var kp);
@@ -51,12 +51,19 @@ internal static class RatioTable
                 string which = o1 is not null && (o2 is null || o1.MedianNs <= o2.MedianNs) ? "1T" : "2T";
                 ratio = $"**{(ort / kp.MedianNs).ToString("0.00", CultureInfo.InvariantCulture)}** ({which})";
             }
-            sb.AppendLine($"| {w} | {b} | {Us(kp)} | {Us(o1)} | {Us(o2)} | {ratio} | {Bytes(kp)} | {Bytes(o1)}/{Bytes(o2)} |");
+            sb.AppendLine($"| {w} | {b} | {Us(kp)} | {Us(o1)} | {Us(o2)} | {ratio} | {Bytes(kp)} | {Bytes(o1)}/{Bytes(o2)} | {Trip(w, b, EngineKind.KerasPort)} / {Trip(w, b, EngineKind.Ort1T)} / {Trip(w, b, EngineKind.Ort2T)} |");
         }
         return sb.ToString();
     }
 
     private static string Us(Cell? c) => c is null ? "—" : (c.MedianNs / 1000.0).ToString(c.MedianNs < 100_000 ? "0.00" : "0", CultureInfo.InvariantCulture);
+
+    /// <summary>The case's cache-line round trip between the cores before–after it was timed (see <see cref="MachineInfo.CoreRoundTrip"/>).</summary>
+    private static string Trip(WorkloadId w, int b, EngineKind e)
+    {
+        var path = MachineInfo.RoundTripFile(w, b, e);
+        return File.Exists(path) ? File.ReadAllText(path).Trim().Replace(' ', '–') : "—";
+    }
 
     private static string Bytes(Cell? c) => c?.BytesPerOp?.ToString(CultureInfo.InvariantCulture) ?? "—";
 }

@@ -12,6 +12,7 @@ namespace KerasPort.Benchmarks.Suites;
 public abstract class WorkloadBenchmark
 {
     private IInferenceEngine? _engine;
+    private double? _roundTripBefore;
 
     /// <summary>The workload this class times.</summary>
     public abstract WorkloadId Workload { get; }
@@ -38,6 +39,7 @@ public abstract class WorkloadBenchmark
         if (!(diff <= ReferenceGate.Tolerance))
             throw new EngineMismatchException($"{model.CaseName(Batch)}: {_engine.Name} max |diff| {diff:g3} > {ReferenceGate.Tolerance:g}; not timing");
         for (int i = 0; i < 3; i++) _engine.Run(); // first-call work (ORT arena, JIT tiers) stays out of the pilot stage
+        _roundTripBefore = MachineInfo.RoundTripNanoseconds();
     }
 
     /// <summary>One steady-state predict (W7: one time step with carried state).</summary>
@@ -46,7 +48,13 @@ public abstract class WorkloadBenchmark
 
     /// <summary>Releases the engine.</summary>
     [GlobalCleanup]
-    public void Cleanup() => _engine?.Dispose();
+    public void Cleanup()
+    {
+        _engine?.Dispose();
+        // the cores' round trip before and after this case, for the ratio table (two-thread kernels depend on it)
+        if (_roundTripBefore is double before && MachineInfo.RoundTripNanoseconds() is double after)
+            File.WriteAllText(MachineInfo.RoundTripFile(Workload, Batch, Engine), FormattableString.Invariant($"{before:0} {after:0}"));
+    }
 }
 
 /// <summary>W1: LSTM(32) over 8 features → Dense(1).</summary>

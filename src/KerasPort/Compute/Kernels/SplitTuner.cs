@@ -59,11 +59,12 @@ internal sealed class SplitTuner
     {
         double perStep = (double)ticks / Math.Max(1, steps);
         ref double estimate = ref split ? ref _split : ref _other;
-        // a faster call halves the gap (the first estimates come from slow first calls); a slower one moves the estimate
-        // by at most 25 % (one call hit by a descheduling), so a lasting slowdown takes a few calls to show
+        // a faster call halves the gap (the first estimates come from slow first calls); a slower one raises the estimate
+        // by at most 3 %: an interrupt or a descheduling in the middle of a microsecond call doubles its time, and a
+        // lasting slowdown (a 1.7 times slower split) still shows within 20 calls
         if (estimate == 0) estimate = perStep;
         else if (perStep < estimate) estimate = 0.5 * (estimate + perStep);
-        else estimate = 0.75 * estimate + 0.25 * Math.Min(perStep, 2 * estimate);
+        else estimate = Math.Min(0.75 * estimate + 0.25 * perStep, 1.03 * estimate);
         if (_probing)
         {
             // a timing that confirms the choice makes the next one rarer; one that changes it makes them frequent again
