@@ -16,7 +16,7 @@ namespace KerasPort.Compute.Kernels;
 internal static unsafe class ParallelGemm
 {
     /// <summary>Multiply-adds (m·k·n) below which the product stays on the calling thread.</summary>
-    internal static long MinimumWork = 2_000_000;
+    internal static long MinimumWork = 500_000;
 
     /// <summary>Bytes of a packed kernel at or above which a product with too few rows to split is split by column panels.</summary>
     internal static long ColumnSplitMinimumBytes = 256 * 1024;

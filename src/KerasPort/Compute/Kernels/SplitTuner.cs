@@ -8,7 +8,7 @@ namespace KerasPort.Compute.Kernels;
 /// thresholds say when a split can pay; whether it does depends on how long a cache line takes to travel between the two
 /// cores, which the host decides: on the 2-vCPU VMs this was tuned on, the round trip between the vCPUs flips between
 /// about 90 ns and about 400 ns for minutes at a time as the host moves them, and at 400 ns a per-step split of a small
-/// layer runs slower than one thread. So each call is timed; the faster way (per time step, exponentially averaged, for
+/// layer runs slower than one thread. So each call is timed; the faster way (per time step, the fastest recent call, for
 /// the current batch size) is used, and the other is re-timed now and then (every
 /// <see cref="MinimumProbeInterval"/> to <see cref="MaximumProbeInterval"/> calls) so that a change of placement is
 /// noticed. Both ways compute the same values (the split kernels are bit-identical to the serial ones), so only the time
@@ -49,7 +49,9 @@ internal sealed class SplitTuner
         if (_calls < WarmupCalls) return (++_calls & 1) == 1;
         bool splitFaster = _split <= _other;
         if (--_untilProbe > 0) return splitFaster;
-        _probing = true;
+        // a re-timing is two calls of the other way, and only the second counts: the first finds the caches (and, for a
+        // split, the worker thread, which sleeps after 50 µs without work) cold
+        _probing = _untilProbe < 0;
         _splitWasFaster = splitFaster;
         return !splitFaster;
     }
@@ -57,13 +59,14 @@ internal sealed class SplitTuner
     /// <summary>A call of <paramref name="steps"/> time steps took <paramref name="ticks"/> (<see cref="Stopwatch"/> ticks), split or not.</summary>
     public void Record(bool split, int steps, long ticks)
     {
+        if (_untilProbe == 0) return; // the first call of a re-timing
         double perStep = (double)ticks / Math.Max(1, steps);
         ref double estimate = ref split ? ref _split : ref _other;
-        // a faster call halves the gap (the first estimates come from slow first calls); a slower one raises the estimate
-        // by at most 3 %: an interrupt or a descheduling in the middle of a microsecond call doubles its time, and a
-        // lasting slowdown (a 1.7 times slower split) still shows within 20 calls
-        if (estimate == 0) estimate = perStep;
-        else if (perStep < estimate) estimate = 0.5 * (estimate + perStep);
+        // a faster call is the estimate (calls are slowed down by many things, sped up by none; the first ones of a
+        // process run unoptimised code); a slower one raises it by at most 3 %: an interrupt or a descheduling in the
+        // middle of a microsecond call doubles its time, and a lasting slowdown (a 1.7 times slower split) still shows
+        // within 20 calls
+        if (estimate == 0 || perStep < estimate) estimate = perStep;
         else estimate = Math.Min(0.75 * estimate + 0.25 * perStep, 1.03 * estimate);
         if (_probing)
         {

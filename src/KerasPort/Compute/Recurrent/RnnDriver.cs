@@ -6,12 +6,9 @@ namespace KerasPort.Compute.Recurrent;
 /// <summary>Buffers one <see cref="RnnDriver"/> run needs; grown on demand and reused, so steady-state runs allocate nothing.</summary>
 internal sealed class RnnWorkspace<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private T[] _timeMajor = [];
-    private T[] _projection = [];
-    private T[] _stateA = [];
-    private T[] _stateB = [];
-    private T[] _stepOutput = [];
-    private T[] _scratch = [];
+    // 64-byte aligned (pinned): the kernels load and store whole vectors of these rows, and one that straddles two
+    // cache lines costs two accesses (a store that does must also reach the cache before the next step can read it)
+    private Aligned _timeMajor, _projection, _stateA, _stateB, _stepOutput, _scratch;
     private LstmSequenceJob<T>? _lstmJob;
     private LstmProjectionPipeline<T>? _pipeline;
 
@@ -40,10 +37,16 @@ internal sealed class RnnWorkspace<T> where T : unmanaged, IFloatingPointIeee754
     internal Span<T> StepOutput(int n) => Grow(ref _stepOutput, n);
     internal Span<T> Scratch(int n) => Grow(ref _scratch, n);
 
-    private static Span<T> Grow(ref T[] buffer, int n)
+    private static Span<T> Grow(ref Aligned buffer, int n)
     {
-        if (buffer.Length < n) buffer = new T[n];
-        return buffer.AsSpan(0, n);
+        if (buffer.Storage is null || buffer.Storage.Length - buffer.Offset < n) buffer.Storage = RecurrentPanels.Aligned<T>(n, out buffer.Offset);
+        return buffer.Storage.AsSpan(buffer.Offset, n);
+    }
+
+    private struct Aligned
+    {
+        public T[]? Storage;
+        public int Offset;
     }
 }
 
