@@ -1,3 +1,5 @@
+using KerasPort.Compute.Kernels;
+
 namespace KerasPort.Runtime;
 
 /// <summary>
@@ -6,16 +8,17 @@ namespace KerasPort.Runtime;
 /// </summary>
 internal sealed class Slot<T> where T : unmanaged
 {
-    private T[] _buffer = [];
+    private T[] _buffer = []; // pinned, element _offset 64-byte aligned (the kernels store whole vectors into it)
+    private int _offset;
     private bool[] _maskBuffer = [];
 
     public int[] Shape { get; private set; } = [];
 
     public int Length { get; private set; }
 
-    public Span<T> Data => _buffer.AsSpan(0, Length);
+    public Span<T> Data => _buffer.AsSpan(_offset, Length);
 
-    public ReadOnlyMemory<T> Memory => _buffer.AsMemory(0, Length);
+    public ReadOnlyMemory<T> Memory => _buffer.AsMemory(_offset, Length);
 
     /// <summary>The mask over (batch, time), or empty when the tensor carries no mask.</summary>
     public Span<bool> Mask => HasMask ? _maskBuffer.AsSpan(0, MaskLength) : Span<bool>.Empty;
@@ -32,7 +35,7 @@ internal sealed class Slot<T> where T : unmanaged
         if (n > int.MaxValue) throw new InvalidModelArgumentException($"tensor of shape ({string.Join(", ", shape)}) is too large");
         Shape = shape;
         Length = (int)n;
-        if (_buffer.Length < Length) _buffer = new T[Length];
+        if (_buffer.Length - _offset < Length) _buffer = AlignedArray.Allocate<T>(Length, out _offset);
     }
 
     /// <summary>Attaches (or detaches) a mask sized for the current shape.</summary>

@@ -63,7 +63,7 @@ internal sealed class GruPacked<T> : IFusedSequence<T> where T : unmanaged, IFlo
         if (GemmLayout.Width == SimdWidth.Scalar || lanes < 2 || units < 1
             || !FusedSequenceKernel.Supports(activation) || !FusedSequenceKernel.Supports(recurrentActivation)) return null;
         int blocks = (units + lanes - 1) / lanes, width = 3 * blocks * lanes;
-        var recurrent = RecurrentPanels.Aligned<T>(blocks * units * 3 * lanes, out int offset);
+        var recurrent = AlignedArray.Allocate<T>(blocks * units * 3 * lanes, out int offset);
         var kernelInterleaved = new T[inputSize * width];
         var biasInterleaved = new T[width];
         var recurrentBiasInterleaved = new T[width];

@@ -51,7 +51,7 @@ internal sealed class LstmPacked<T> where T : unmanaged, IFloatingPointIeee754<T
         if (GemmLayout.Width == SimdWidth.Scalar || lanes < 2) return null;
         int blocks = (units + lanes - 1) / lanes, padded = blocks * lanes, width = 4 * padded;
         int recurrentLength = blocks * units * 4 * lanes;
-        var recurrent = RecurrentPanels.Aligned<T>(recurrentLength, out int offset);
+        var recurrent = AlignedArray.Allocate<T>(recurrentLength, out int offset);
         var kernelInterleaved = new T[inputSize * width];
         var biasInterleaved = new T[width];
         for (int g = 0; g < 4; g++)

@@ -51,9 +51,7 @@ public sealed class PackedMatrix<T> where T : unmanaged, IFloatingPointIeee754<T
         int nr = GemmLayout.PanelWidth<T>();
         int panels = (columns + nr - 1) / nr;
         int length = checked(panels * rows * nr);
-        int pad = 64 / Unsafe.SizeOf<T>();
-        T[] storage = GC.AllocateArray<T>(length + pad, pinned: true);
-        int offset = AlignmentOffset(storage, pad);
+        T[] storage = AlignedArray.Allocate<T>(length, out int offset);
         Span<T> data = storage.AsSpan(offset, length);
         for (int jp = 0; jp < panels; jp++)
         {
@@ -63,14 +61,6 @@ public sealed class PackedMatrix<T> where T : unmanaged, IFloatingPointIeee754<T
                 source.Slice(p * ld + j0, width).CopyTo(panel.Slice(p * nr, width));
         }
         return new PackedMatrix<T>(rows, columns, nr, storage, offset, length);
-    }
-
-    private static unsafe int AlignmentOffset(T[] pinned, int pad)
-    {
-        if (pinned.Length == 0) return 0;
-        nuint address = (nuint)Unsafe.AsPointer(ref pinned[0]);
-        int misalignment = (int)(address % 64);
-        return misalignment == 0 ? 0 : (64 - misalignment) / Unsafe.SizeOf<T>() % pad;
     }
 
     /// <summary>Packs a contiguous row-major <paramref name="rows"/> × <paramref name="columns"/> matrix.</summary>

@@ -141,17 +141,6 @@ internal static class RecurrentPanels
         TS.Store(c, ref Unsafe.Add(ref z, 2 * w));
         if (nv > 3) TS.Store(d, ref Unsafe.Add(ref z, 3 * w));
     }
-
-    /// <summary>A T[] of <paramref name="length"/> elements whose element <paramref name="offset"/> is 64-byte aligned (pinned, so it stays so).</summary>
-    public static unsafe T[] Aligned<T>(int length, out int offset) where T : unmanaged
-    {
-        int pad = 64 / sizeof(T);
-        var storage = GC.AllocateArray<T>(length + pad, pinned: true);
-        nuint address = (nuint)Unsafe.AsPointer(ref storage[0]);
-        int misalignment = (int)(address % 64);
-        offset = misalignment == 0 ? 0 : (64 - misalignment) / sizeof(T) % pad;
-        return storage;
-    }
 }
 
 /// <summary>Room for 6 rows × 4 vectors of up to 64 bytes: the sums <see cref="RecurrentPanels"/> parks for the gate code.</summary>

@@ -52,7 +52,7 @@ internal sealed class SimpleRnnPacked<T> : IFusedSequence<T> where T : unmanaged
         int lanes = GemmLayout.Lanes<T>();
         if (GemmLayout.Width == SimdWidth.Scalar || lanes < 2 || units < 1 || !FusedSequenceKernel.Supports(activation)) return null;
         int bw = VectorsPerBlock * lanes, blocks = (units + bw - 1) / bw, padded = blocks * bw;
-        var recurrent = RecurrentPanels.Aligned<T>(blocks * units * bw, out int offset);
+        var recurrent = AlignedArray.Allocate<T>(blocks * units * bw, out int offset);
         var kernelPadded = new T[inputSize * padded];
         var biasPadded = new T[padded];
         for (int j = 0; j < units; j++)

@@ -39,7 +39,7 @@ internal sealed class RnnWorkspace<T> where T : unmanaged, IFloatingPointIeee754
 
     private static Span<T> Grow(ref Aligned buffer, int n)
     {
-        if (buffer.Storage is null || buffer.Storage.Length - buffer.Offset < n) buffer.Storage = RecurrentPanels.Aligned<T>(n, out buffer.Offset);
+        if (buffer.Storage is null || buffer.Storage.Length - buffer.Offset < n) buffer.Storage = AlignedArray.Allocate<T>(n, out buffer.Offset);
         return buffer.Storage.AsSpan(buffer.Offset, n);
     }
 
