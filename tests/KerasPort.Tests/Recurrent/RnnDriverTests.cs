@@ -222,6 +222,8 @@ public class RnnDriverTests
     [InlineData(7, 70, 300, 40, false)]
     [InlineData(8, 60, 3, 45, true)]
     [InlineData(13, 40, 6, 35, false)]
+    [InlineData(32, 20, 6, 40, false)] // halves of 16 rows: tiles 6 5 5, the serial run 6 6 6 6 6 2
+    [InlineData(14, 30, 5, 40, true)]  // halves of 7 rows: tiles 4 3, the serial run 5 5 4
     public void Lstm_BatchRowSplit_MatchesDirectEquationsAndSerialKernelBitForBit(int batch, int time, int inSize, int u, bool backwards)
     {
         var rng = new Random(batch * 100 + u);
@@ -428,22 +430,26 @@ public class RnnDriverTests
         }
     }
 
-    /// <summary>The batch split point keeps one-row tiles where the serial run has them (tile of 6 rows with AVX-512, else 2).</summary>
+    /// <summary>
+    /// The batch split point leaves no part of one row (the step kernel cuts a batch into even tiles of two rows or more,
+    /// and only a lone row sums in another order) and keeps the projection GEMM's one-row tiles (MR = 6 rows of
+    /// batch·time) where the serial run has them.
+    /// </summary>
     [Fact]
     public void Lstm_BatchSplitPoint_AvoidsNewOneRowTiles()
     {
-        int t = LstmStepKernel.TileRows;
         foreach (int batch in new[] { 2, 3, 4, 7, 8, 9, 13, 64 })
         {
             int b0 = LstmSequenceJob<float>.ChooseBatchSplit(batch, 10, 8);
             if (b0 == 0) continue;
-            Assert.InRange(b0, 1, batch - 1);
-            Assert.NotEqual(1, b0 % t);
-            Assert.Equal(batch % t == 1, (batch - b0) % t == 1);
+            Assert.InRange(b0, 2, batch - 2);
             Assert.NotEqual(1, (b0 * 10) % 6);
+            Assert.Equal((batch * 10) % 6 == 1, ((batch - b0) * 10) % 6 == 1);
         }
         Assert.Equal(0, LstmSequenceJob<float>.ChooseBatchSplit(2, 10, 8)); // halves of one row would use the one-row kernel
+        Assert.Equal(0, LstmSequenceJob<float>.ChooseBatchSplit(3, 10, 8));
         Assert.Equal(32, LstmSequenceJob<float>.ChooseBatchSplit(64, 10, 8));
+        Assert.Equal(2, LstmSequenceJob<float>.ChooseBatchSplit(4, 10, 8));
     }
 
     [Fact]

@@ -239,7 +239,7 @@ internal static class LstmStepKernel
     /// <summary>Largest recurrent_kernel (bytes) a one-row step runs two blocks at a time for (an L1 data cache).</summary>
     internal const long PairMaximumRecurrentBytes = 32 * 1024;
 
-    /// <summary>Batch rows per tile of the step kernel (a last tile of one row uses a different summation order).</summary>
+    /// <summary>Most batch rows per tile of the step kernel (a batch is cut into even tiles; only a batch of one row has a one-row tile, which sums in another order).</summary>
     internal static int TileRows => GemmLayout.Width == SimdWidth.V512 ? 6 : 2;
 
     /// <summary>True when both activations have vectorised operators (every element-wise one but exact gelu).</summary>
@@ -404,9 +404,13 @@ internal static class LstmStepKernel
             int jb = a.Reverse ? a.End - 1 - (i - a.First) : i;
             ref T b = ref Unsafe.Add(ref a.Recurrent, jb * panel);
             nint col = (nint)jb * lanes;
-            for (int r = 0; r < a.Batch;)
+            // the rows in as few tiles as mrMax allows, as even as possible (32 rows: 6 6 5 5 5 5, not 6 6 6 6 6 2: a
+            // two-row tile streams the whole panel for two rows); a tile of one row only when there is one row, so every
+            // row sums in the same order (one chain per row) however the batch is cut
+            int tiles = (a.Batch + mrMax - 1) / mrMax;
+            for (int r = 0; r < a.Batch; tiles--)
             {
-                int rows = Math.Min(mrMax, a.Batch - r);
+                int rows = (a.Batch - r + tiles - 1) / tiles;
                 ref T h = ref Unsafe.Add(ref a.HPrev, (nint)r * up);
                 ref T p = ref Unsafe.Add(ref a.Projection, (nint)r * a.ProjectionStride + 4 * col);
                 ref T cp = ref Unsafe.Add(ref a.CPrev, (nint)r * up + col);

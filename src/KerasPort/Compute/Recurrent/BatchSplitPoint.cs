@@ -11,7 +11,15 @@ internal static class BatchSplitPoint
     /// one row sums in another order; GEMM k-blocking needs more than MR rows), as near the middle as possible; 0 when
     /// there is none.
     /// </summary>
-    public static int Choose(int batch, int time, int inputSize, int stepTileRows)
+    public static int Choose(int batch, int time, int inputSize, int stepTileRows) => ChooseWhere(batch, time, inputSize, stepTileRows, evenTiles: false);
+
+    /// <summary>
+    /// As <see cref="Choose(int, int, int, int)"/> for a step kernel that cuts any batch into even tiles of two rows or
+    /// more (one row sums in another order only when it is alone): both parts must have at least two rows.
+    /// </summary>
+    public static int ChooseForEvenTiles(int batch, int time, int inputSize) => ChooseWhere(batch, time, inputSize, 0, evenTiles: true);
+
+    private static int ChooseWhere(int batch, int time, int inputSize, int stepTileRows, bool evenTiles)
     {
         int half = batch / 2;
         for (int d = 0; d <= half; d++)
@@ -19,7 +27,7 @@ internal static class BatchSplitPoint
             foreach (int b0 in (ReadOnlySpan<int>)[half + d, half - d])
             {
                 if (b0 < 1 || b0 >= batch) continue;
-                if (!SameTiles(b0, batch, stepTileRows)) continue;
+                if (evenTiles ? b0 < 2 || batch - b0 < 2 : !SameTiles(b0, batch, stepTileRows)) continue;
                 long r0 = (long)b0 * time, rows = (long)batch * time;
                 if (!SameTiles(r0, rows, GemmLayout.MR)) continue;
                 if (inputSize > GemmLayout.KC && (r0 <= GemmLayout.MR || rows - r0 <= GemmLayout.MR)) continue;

@@ -167,6 +167,6 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
             0, w.Blocks);
     }
 
-    /// <summary>A batch row to split at without changing any row's arithmetic (<see cref="BatchSplitPoint.Choose"/>); 0 when there is none.</summary>
-    public static int ChooseBatchSplit(int batch, int time, int inputSize) => BatchSplitPoint.Choose(batch, time, inputSize, LstmStepKernel.TileRows);
+    /// <summary>A batch row to split at without changing any row's arithmetic (<see cref="BatchSplitPoint.ChooseForEvenTiles"/>); 0 when there is none.</summary>
+    public static int ChooseBatchSplit(int batch, int time, int inputSize) => BatchSplitPoint.ChooseForEvenTiles(batch, time, inputSize);
 }
