@@ -3,8 +3,9 @@ using System.Diagnostics;
 namespace KerasPort.Compute.Kernels;
 
 /// <summary>
-/// Learns, for one call site (a layer's workspace), whether a kernel that meets the other thread after every step is
-/// faster split over the two threads than run the other way (one thread, or a split that meets rarely). The static
+/// Learns, for one call site (a layer's workspace), whether a kernel that meets the other thread during a sequence (after
+/// every step, or every few steps as the one-row LSTM projection pipeline does) is faster on two threads than run the
+/// other way (one thread, or a split that meets rarely). The static
 /// thresholds say when a split can pay; whether it does depends on how long a cache line takes to travel between the two
 /// cores, which the host decides: on the 2-vCPU VMs this was tuned on, the round trip between the vCPUs flips between
 /// about 90 ns and about 400 ns for minutes at a time as the host moves them, and at 400 ns a per-step split of a small

@@ -144,7 +144,13 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
         var tuner = batchSplit == 0 && splitUnits is null && w.Blocks >= 2 && PairWorker.Available && !PairContention.BackingOff
             && (long)batch * u * 4 * u >= ParallelMinimumStepWork ? workspace.SplitTuner() : null;
         bool unitSplit = splitUnits is not null ? w.Blocks >= 2 : tuner is not null && tuner.PreferSplit(batch);
-        long start = tuner is null ? 0 : Stopwatch.GetTimestamp();
+        // the one-row pipeline hands a projection chunk over every 12 steps; where it is the alternative to one thread
+        // (no unit split in question), it is timed against it in the same way
+        bool pipelineFits = batchSplit == 0 && !unitSplit && PairWorker.Available && batch == 1 && !goBackwards
+            && time >= PipelineMinimumSteps && InputSize <= GemmLayout.KC;
+        var pipelineTuner = pipelineFits && tuner is null && splitUnits is null ? workspace.PipelineTuner() : null;
+        bool pipelined = pipelineFits && (pipelineTuner is null || pipelineTuner.PreferSplit(batch));
+        long start = tuner is null && pipelineTuner is null ? 0 : Stopwatch.GetTimestamp();
         if (batchSplit > 0)
         {
             RunPair(workspace.LstmJob(), inputs, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, batchSplit);
@@ -157,7 +163,7 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
             RunPair(workspace.LstmJob(), inputs, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, 0, splitUnits);
             inB = time % 2 == 1;
         }
-        else if (PairWorker.Available && batch == 1 && !goBackwards && time >= PipelineMinimumSteps && InputSize <= GemmLayout.KC)
+        else if (pipelined)
         {
             inB = RunPipelined(workspace.ProjectionPipeline(), inputs, time, projection, hA, hB, c, sequenceOutput);
         }
@@ -166,7 +172,12 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
             Gemm.Multiply(batch * time, inputs, InputSize, w.Kernel, projection, pw, w.Bias);
             inB = LstmStepKernel.Sequence(w, _activation, _recurrentActivation, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput);
         }
-        tuner?.Record(unitSplit, time, Stopwatch.GetTimestamp() - start);
+        if (tuner is not null || pipelineTuner is not null)
+        {
+            long elapsed = Stopwatch.GetTimestamp() - start;
+            tuner?.Record(unitSplit, time, elapsed);
+            pipelineTuner?.Record(pipelined, time, elapsed);
+        }
         var final = inB ? hB : hA;
         for (int b = 0; b < batch; b++)
         {

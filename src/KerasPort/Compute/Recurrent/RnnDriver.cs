@@ -16,10 +16,13 @@ internal sealed class RnnWorkspace<T> where T : unmanaged, IFloatingPointIeee754
     internal LstmProjectionPipeline<T> ProjectionPipeline() => _pipeline ??= new LstmProjectionPipeline<T>();
     private RnnBatchSplitJob<T>? _batchSplitJob;
     private FusedSequenceJob<T>? _fusedJob;
-    private SplitTuner? _splitTuner;
+    private SplitTuner? _splitTuner, _pipelineTuner;
 
     /// <summary>This workspace's choice between a per-step two-thread split and the other ways of running the layer.</summary>
     internal SplitTuner SplitTuner() => _splitTuner ??= new SplitTuner();
+
+    /// <summary>This workspace's choice between the one-row LSTM projection pipeline and one thread.</summary>
+    internal SplitTuner PipelineTuner() => _pipelineTuner ??= new SplitTuner();
 
     /// <summary>This workspace's (reusable) two-thread job for the fused GRU / SimpleRNN kernels.</summary>
     internal FusedSequenceJob<T> FusedJob() => _fusedJob ??= new FusedSequenceJob<T>();
