@@ -431,6 +431,39 @@ public class RnnDriverTests
     }
 
     /// <summary>
+    /// A one-row LSTM(128) whose calls are timed against one thread (unit split, or the projection pipeline while a
+    /// contention back-off rules the split out) allocates nothing in steady state, whichever question a call asks.
+    /// </summary>
+    [Fact]
+    public void Lstm_TunedTwoThreadChoices_SteadyState_AllocateNothing_AlsoDuringABackOff()
+    {
+        const int time = 30, inSize = 16, u = 128;
+        var rng = new Random(7);
+        float[] F(int n, double scale) => Random(rng, n, scale).Select(v => (float)v).ToArray();
+        var cell = new LstmCell<float>(inSize, u, F(inSize * 4 * u, 0.2), F(u * 4 * u, 0.1), F(4 * u, 0.3), new Activation(ActivationKind.Tanh), new Activation(ActivationKind.Sigmoid));
+        var x = F(time * inSize, 1.0);
+        var states = new float[2 * u];
+        var seq = new float[time * u];
+        var last = new float[u];
+        var workspace = new RnnWorkspace<float>();
+        void Call() => RnnDriver.Run<float>(cell, x, 1, time, [], false, false, states, seq, last, workspace);
+        for (var warm = System.Diagnostics.Stopwatch.StartNew(); warm.ElapsedMilliseconds < 400;) Call(); // past tiered JIT promotion
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 50; i++) Call();
+        long stall = System.Diagnostics.Stopwatch.Frequency;
+        PairContention.Report(stall, 1);
+        PairContention.Report(stall, 1); // two stalls in a row: two-thread unit splits back off for a while
+        bool backingOff = PairContention.BackingOff;
+        Call();
+        Call();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        PairContention.Report(0, 0);
+        if (!PairWorker.Available) return;
+        Assert.True(backingOff);
+        Assert.Equal(0, allocated);
+    }
+
+    /// <summary>
     /// The batch split point leaves no part of one row (the step kernel cuts a batch into even tiles of two rows or more,
     /// and only a lone row sums in another order) and keeps the projection GEMM's one-row tiles (MR = 6 rows of
     /// batch·time) where the serial run has them.

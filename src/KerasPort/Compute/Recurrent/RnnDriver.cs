@@ -16,13 +16,15 @@ internal sealed class RnnWorkspace<T> where T : unmanaged, IFloatingPointIeee754
     internal LstmProjectionPipeline<T> ProjectionPipeline() => _pipeline ??= new LstmProjectionPipeline<T>();
     private RnnBatchSplitJob<T>? _batchSplitJob;
     private FusedSequenceJob<T>? _fusedJob;
-    private SplitTuner? _splitTuner, _pipelineTuner;
+    // created with the workspace: which tuner a call consults can change from call to call (a contention back-off turns
+    // the unit split's question into the pipeline's), and a steady-state call must not allocate
+    private readonly SplitTuner _splitTuner = new(), _pipelineTuner = new();
 
     /// <summary>This workspace's choice between a per-step two-thread split and the other ways of running the layer.</summary>
-    internal SplitTuner SplitTuner() => _splitTuner ??= new SplitTuner();
+    internal SplitTuner SplitTuner() => _splitTuner;
 
     /// <summary>This workspace's choice between the one-row LSTM projection pipeline and one thread.</summary>
-    internal SplitTuner PipelineTuner() => _pipelineTuner ??= new SplitTuner();
+    internal SplitTuner PipelineTuner() => _pipelineTuner;
 
     /// <summary>This workspace's (reusable) two-thread job for the fused GRU / SimpleRNN kernels.</summary>
     internal FusedSequenceJob<T> FusedJob() => _fusedJob ??= new FusedSequenceJob<T>();
