@@ -8,17 +8,16 @@ namespace KerasPort.Runtime;
 /// </summary>
 internal sealed class Slot<T> where T : unmanaged
 {
-    private T[] _buffer = []; // pinned, element _offset 64-byte aligned (the kernels store whole vectors into it)
-    private int _offset;
+    private AlignedBuffer<T> _buffer; // the kernels store whole vectors into it
     private bool[] _maskBuffer = [];
 
     public int[] Shape { get; private set; } = [];
 
     public int Length { get; private set; }
 
-    public Span<T> Data => _buffer.AsSpan(_offset, Length);
+    public Span<T> Data => _buffer.Span(Length);
 
-    public ReadOnlyMemory<T> Memory => _buffer.AsMemory(_offset, Length);
+    public ReadOnlyMemory<T> Memory => _buffer.Memory(Length);
 
     /// <summary>The mask over (batch, time), or empty when the tensor carries no mask.</summary>
     public Span<bool> Mask => HasMask ? _maskBuffer.AsSpan(0, MaskLength) : Span<bool>.Empty;
@@ -35,7 +34,7 @@ internal sealed class Slot<T> where T : unmanaged
         if (n > int.MaxValue) throw new InvalidModelArgumentException($"tensor of shape ({string.Join(", ", shape)}) is too large");
         Shape = shape;
         Length = (int)n;
-        if (_buffer.Length - _offset < Length) _buffer = AlignedArray.Allocate<T>(Length, out _offset);
+        _buffer.Grow(Length);
     }
 
     /// <summary>Attaches (or detaches) a mask sized for the current shape.</summary>

@@ -463,9 +463,8 @@ public class RnnDriverTests
         Call();
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         PairContention.Report(0, 0);
-        if (!PairWorker.Available) return;
         Assert.True(backingOff);
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, allocated); // with one core (no tuner consulted) as well
     }
 
     /// <summary>

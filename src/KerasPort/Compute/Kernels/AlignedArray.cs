@@ -20,3 +20,26 @@ internal static class AlignedArray
         return storage;
     }
 }
+
+/// <summary>
+/// A reusable buffer whose first element is 64-byte aligned (<see cref="AlignedArray"/>), grown on demand and kept: a
+/// field of a workspace or a plan slot (a mutable struct: use it through the field, never a copy).
+/// </summary>
+internal struct AlignedBuffer<T> where T : unmanaged
+{
+    private T[]? _storage;
+    private int _offset;
+
+    /// <summary>The first <paramref name="length"/> elements, reallocated (contents lost) when the buffer is smaller.</summary>
+    public Span<T> Grow(int length)
+    {
+        if (_storage is null || _storage.Length - _offset < length) _storage = AlignedArray.Allocate<T>(length, out _offset);
+        return _storage.AsSpan(_offset, length);
+    }
+
+    /// <summary>The first <paramref name="length"/> elements (at most the grown size).</summary>
+    public readonly Span<T> Span(int length) => _storage is null ? Span<T>.Empty[..length] : _storage.AsSpan(_offset, length);
+
+    /// <summary>The first <paramref name="length"/> elements as memory (at most the grown size).</summary>
+    public readonly Memory<T> Memory(int length) => _storage is null ? Memory<T>.Empty[..length] : _storage.AsMemory(_offset, length);
+}

@@ -88,25 +88,7 @@ internal sealed class GruPacked<T> : IFusedSequence<T> where T : unmanaged, IFlo
     public unsafe void Steps(int batch, int time, bool goBackwards, T* projection, T* hA, T* hB, T* sequenceOutput,
         int firstStep, int endStep, int firstBlock, int endBlock, StepSharing? sharing = null)
     {
-        if (batch < 1 || time < 1 || firstStep < 0 || firstStep > endStep || endStep > time || firstBlock < 0 || firstBlock > endBlock || endBlock > Blocks
-            || (sharing is { } share && (share.Split < firstBlock || share.Split > endBlock)))
-            throw new ArgumentException("GRU sequence arguments are inconsistent with the packed weights.");
-        var range = new StepRange<T>
-        {
-            HA = ref *hA,
-            HB = ref *hB,
-            Sequence = ref sequenceOutput == null ? ref Unsafe.NullRef<T>() : ref *sequenceOutput,
-            HasSequence = sequenceOutput != null,
-            Units = Units,
-            PaddedUnits = PaddedUnits,
-            Batch = batch,
-            Time = time,
-            BlockWidth = Lanes,
-            FirstStep = firstStep,
-            EndStep = endStep,
-            First = firstBlock,
-            End = endBlock,
-        };
+        var range = StepRange<T>.Checked("GRU", Units, PaddedUnits, Blocks, Lanes, batch, time, hA, hB, sequenceOutput, firstStep, endStep, firstBlock, endBlock, sharing);
         var weights = new GruStepKernel.Weights<T>
         {
             Recurrent = ref Recurrent,

@@ -31,13 +31,9 @@ internal sealed class SplitTuner
     private int _calls, _interval, _untilProbe;
     private bool _probing, _splitWasFaster;
 
-    /// <summary>Measurements: when set, every tuner answers "split" (the behaviour before tuning).</summary>
-    internal static bool AlwaysSplit;
-
     /// <summary>Whether the next call of <paramref name="batch"/> rows should split (call <see cref="Record"/> after it).</summary>
     public bool PreferSplit(int batch)
     {
-        if (AlwaysSplit) return true;
         if (batch != _batch)
         {
             _batch = batch;

@@ -27,6 +27,35 @@ internal ref struct StepRange<T> where T : unmanaged
     public ref T HA, HB, Sequence;
     public bool HasSequence;
     public int Units, PaddedUnits, Batch, Time, BlockWidth, FirstStep, EndStep, First, End;
+
+    /// <summary>
+    /// The range of an <see cref="IFusedSequence{T}.Steps"/> call on packed weights of <paramref name="units"/> units
+    /// (<paramref name="paddedUnits"/> padded, in <paramref name="blocks"/> blocks of <paramref name="blockWidth"/>),
+    /// after checking its steps, blocks and split point against them (<paramref name="layer"/> names the layer in the error).
+    /// </summary>
+    public static unsafe StepRange<T> Checked(string layer, int units, int paddedUnits, int blocks, int blockWidth, int batch, int time,
+        T* hA, T* hB, T* sequenceOutput, int firstStep, int endStep, int firstBlock, int endBlock, StepSharing? sharing)
+    {
+        if (batch < 1 || time < 1 || firstStep < 0 || firstStep > endStep || endStep > time || firstBlock < 0 || firstBlock > endBlock || endBlock > blocks
+            || (sharing is { } share && (share.Split < firstBlock || share.Split > endBlock)))
+            throw new ArgumentException($"{layer} sequence arguments are inconsistent with the packed weights.");
+        return new StepRange<T>
+        {
+            HA = ref *hA,
+            HB = ref *hB,
+            Sequence = ref sequenceOutput == null ? ref Unsafe.NullRef<T>() : ref *sequenceOutput,
+            HasSequence = sequenceOutput != null,
+            Units = units,
+            PaddedUnits = paddedUnits,
+            Batch = batch,
+            Time = time,
+            BlockWidth = blockWidth,
+            FirstStep = firstStep,
+            EndStep = endStep,
+            First = firstBlock,
+            End = endBlock,
+        };
+    }
 }
 
 /// <summary>

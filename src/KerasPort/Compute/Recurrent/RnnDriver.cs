@@ -8,7 +8,7 @@ internal sealed class RnnWorkspace<T> where T : unmanaged, IFloatingPointIeee754
 {
     // 64-byte aligned (pinned): the kernels load and store whole vectors of these rows, and one that straddles two
     // cache lines costs two accesses (a store that does must also reach the cache before the next step can read it)
-    private Aligned _timeMajor, _projection, _stateA, _stateB, _stepOutput, _scratch;
+    private AlignedBuffer<T> _timeMajor, _projection, _stateA, _stateB, _stepOutput, _scratch;
     private LstmSequenceJob<T>? _lstmJob;
     private LstmProjectionPipeline<T>? _pipeline;
 
@@ -35,24 +35,12 @@ internal sealed class RnnWorkspace<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>This workspace's (reusable) two-thread LSTM job.</summary>
     internal LstmSequenceJob<T> LstmJob() => _lstmJob ??= new LstmSequenceJob<T>();
 
-    internal Span<T> TimeMajor(int n) => Grow(ref _timeMajor, n);
-    internal Span<T> Projection(int n) => Grow(ref _projection, n);
-    internal Span<T> StateA(int n) => Grow(ref _stateA, n);
-    internal Span<T> StateB(int n) => Grow(ref _stateB, n);
-    internal Span<T> StepOutput(int n) => Grow(ref _stepOutput, n);
-    internal Span<T> Scratch(int n) => Grow(ref _scratch, n);
-
-    private static Span<T> Grow(ref Aligned buffer, int n)
-    {
-        if (buffer.Storage is null || buffer.Storage.Length - buffer.Offset < n) buffer.Storage = AlignedArray.Allocate<T>(n, out buffer.Offset);
-        return buffer.Storage.AsSpan(buffer.Offset, n);
-    }
-
-    private struct Aligned
-    {
-        public T[]? Storage;
-        public int Offset;
-    }
+    internal Span<T> TimeMajor(int n) => _timeMajor.Grow(n);
+    internal Span<T> Projection(int n) => _projection.Grow(n);
+    internal Span<T> StateA(int n) => _stateA.Grow(n);
+    internal Span<T> StateB(int n) => _stateB.Grow(n);
+    internal Span<T> StepOutput(int n) => _stepOutput.Grow(n);
+    internal Span<T> Scratch(int n) => _scratch.Grow(n);
 }
 
 /// <summary>
