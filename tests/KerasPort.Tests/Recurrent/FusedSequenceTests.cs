@@ -2,6 +2,7 @@ using System.Numerics;
 using KerasPort.Compute;
 using KerasPort.Compute.Kernels;
 using KerasPort.Compute.Recurrent;
+using KerasPort.Tests.Infrastructure;
 
 namespace KerasPort.Tests.Recurrent;
 
@@ -285,23 +286,8 @@ public class FusedSequenceTests
             Assert.Equal(serial.states, run.states);
             Assert.Equal(serial.last, run.last);
         }
-        Same(RunFused(gru, Policy(mode), inSize, x, batch, time, false, h0, execute: job => job.Run(0)));
-        Same(RunFused(gru, Policy(mode), inSize, x, batch, time, false, h0, execute: job => job.Run(-1)));
-        foreach (bool helperFirst in new[] { false, true })
-        {
-            Same(RunFused(gru, Policy(mode), inSize, x, batch, time, false, h0, execute: job =>
-            {
-                var helper = new Thread(() =>
-                {
-                    if (!helperFirst) Thread.Sleep(1);
-                    job.Run(1);
-                });
-                helper.Start();
-                if (helperFirst) Thread.Sleep(1);
-                job.Run(0);
-                helper.Join();
-            }));
-        }
+        foreach (var schedule in PairSchedules.All)
+            Same(RunFused(gru, Policy(mode), inSize, x, batch, time, false, h0, execute: job => schedule(job)));
     }
 
     /// <summary>Two stalled led runs in a row make two-thread runs back off for a while; a clean one resets the back-off length.</summary>

@@ -1,6 +1,7 @@
 using KerasPort.Compute.Kernels;
 using KerasPort.Compute;
 using KerasPort.Compute.Recurrent;
+using KerasPort.Tests.Infrastructure;
 
 namespace KerasPort.Tests.Recurrent;
 
@@ -411,23 +412,7 @@ public class RnnDriverTests
             Assert.Equal(serialStates, states);
             Assert.Equal(serialStates.AsSpan(0, batch * u).ToArray(), last);
         }
-        Same(job => job.Run(0));  // the helper never comes
-        Same(job => job.Run(-1)); // the worker was busy: both halves here
-        foreach (bool helperFirst in new[] { false, true })
-        {
-            Same(job =>
-            {
-                var helper = new Thread(() =>
-                {
-                    if (!helperFirst) Thread.Sleep(1);
-                    job.Run(1);
-                });
-                helper.Start();
-                if (helperFirst) Thread.Sleep(1);
-                job.Run(0);
-                helper.Join();
-            });
-        }
+        foreach (var schedule in PairSchedules.All) Same(job => schedule(job));
     }
 
     /// <summary>
