@@ -17,6 +17,35 @@ internal interface IUnaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
     TV Invoke<TV, TS>(TV x) where TV : struct where TS : ISimdOps<TV, T>;
 }
 
+/// <summary>
+/// An element-wise operator applied to two vectors at once. Sigmoid and tanh (the LSTM/GRU gate functions) have
+/// interleaved forms (<see cref="VectorMath.Sigmoid2{T, TV, TS}"/>, <see cref="VectorMath.Tanh2{T, TV, TS}"/>: two
+/// dependency chains in program order); any other operator is applied to one vector, then the other. The bits are
+/// those of <see cref="IUnaryOp{T}.Invoke{TV, TS}(TV)"/> either way.
+/// </summary>
+internal static class PairedActivation
+{
+    /// <summary>a = op(a), b = op(b).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Invoke<T, TV, TS, TOp>(TOp op, ref TV a, ref TV b)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TOp : struct, IUnaryOp<T>
+    {
+        if (typeof(TOp) == typeof(SigmoidOp<T>))
+        {
+            VectorMath.Sigmoid2<T, TV, TS>(ref a, ref b);
+        }
+        else if (typeof(TOp) == typeof(TanhOp<T>))
+        {
+            VectorMath.Tanh2<T, TV, TS>(ref a, ref b);
+        }
+        else
+        {
+            a = op.Invoke<TV, TS>(a);
+            b = op.Invoke<TV, TS>(b);
+        }
+    }
+}
+
 internal readonly struct LinearOp<T> : IUnaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static bool Vectorized => true;

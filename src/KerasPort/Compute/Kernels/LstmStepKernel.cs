@@ -518,9 +518,39 @@ internal static class LstmStepKernel
             u2 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp2, 2 * w)), u2);
             u3 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp2, 3 * w)), u3);
         }
-        Gates<T, TV, TS, TRec, TAct>(rec, act, TS.Add(s0, t0), TS.Add(s1, t1), TS.Add(s2, t2), TS.Add(s3, t3), ref p, ref cp, ref cn, ref hn);
-        Gates<T, TV, TS, TRec, TAct>(rec, act, TS.Add(u0, v0), TS.Add(u1, v1), TS.Add(u2, v2), TS.Add(u3, v3),
-            ref Unsafe.Add(ref p, dp), ref Unsafe.Add(ref cp, d), ref Unsafe.Add(ref cn, d), ref Unsafe.Add(ref hn, d));
+        GatesPair<T, TV, TS, TRec, TAct>(rec, act, TS.Add(s0, t0), TS.Add(s1, t1), TS.Add(s2, t2), TS.Add(s3, t3),
+            TS.Add(u0, v0), TS.Add(u1, v1), TS.Add(u2, v2), TS.Add(u3, v3), ref p, dp, ref cp, ref cn, ref hn, d);
+    }
+
+    /// <summary>
+    /// <see cref="Gates"/> for two blocks (the second one's projection, c and h at offsets <paramref name="dp"/> and
+    /// <paramref name="d"/>) with each activation applied to both at once (<see cref="PairedActivation"/>): the two
+    /// blocks' dependency chains are interleaved in program order, so both stay in flight (written one block after the
+    /// other, the first block's chains fill the scheduler and the second's wait behind them: LSTM(32), one row, 100
+    /// steps, 17.9 → 16.3 µs). Each lane sees the same operations as in <see cref="Gates"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GatesPair<T, TV, TS, TRec, TAct>(TRec rec, TAct act, TV zi, TV zf, TV zc, TV zo, TV yi, TV yf, TV yc, TV yo,
+        ref T p, nint dp, ref T cp, ref T cn, ref T hn, nint d)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
+    {
+        nint w = TS.Count;
+        ref T p2 = ref Unsafe.Add(ref p, dp);
+        TV i = TS.Add(TS.Load(ref p), zi), i2 = TS.Add(TS.Load(ref p2), yi);
+        PairedActivation.Invoke<T, TV, TS, TRec>(rec, ref i, ref i2);
+        TV f = TS.Add(TS.Load(ref Unsafe.Add(ref p, w)), zf), f2 = TS.Add(TS.Load(ref Unsafe.Add(ref p2, w)), yf);
+        PairedActivation.Invoke<T, TV, TS, TRec>(rec, ref f, ref f2);
+        TV g = TS.Add(TS.Load(ref Unsafe.Add(ref p, 2 * w)), zc), g2 = TS.Add(TS.Load(ref Unsafe.Add(ref p2, 2 * w)), yc);
+        PairedActivation.Invoke<T, TV, TS, TAct>(act, ref g, ref g2);
+        TV o = TS.Add(TS.Load(ref Unsafe.Add(ref p, 3 * w)), zo), o2 = TS.Add(TS.Load(ref Unsafe.Add(ref p2, 3 * w)), yo);
+        PairedActivation.Invoke<T, TV, TS, TRec>(rec, ref o, ref o2);
+        TV c = TS.Add(TS.Mul(f, TS.Load(ref cp)), TS.Mul(i, g));
+        TV c2 = TS.Add(TS.Mul(f2, TS.Load(ref Unsafe.Add(ref cp, d))), TS.Mul(i2, g2));
+        TS.Store(c, ref cn);
+        TS.Store(c2, ref Unsafe.Add(ref cn, d));
+        PairedActivation.Invoke<T, TV, TS, TAct>(act, ref c, ref c2);
+        TS.Store(TS.Mul(o, c), ref hn);
+        TS.Store(TS.Mul(o2, c2), ref Unsafe.Add(ref hn, d));
     }
 
     /// <summary>MR rows (2..6) × the four gate vectors of one block.</summary>

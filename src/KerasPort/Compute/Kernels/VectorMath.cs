@@ -145,6 +145,74 @@ internal static class VectorMath
         return TS.Div(TS.Splat(1.0), TS.Add(TS.Splat(1.0), e));
     }
 
+    /// <summary>
+    /// <see cref="Sigmoid{T, TV, TS}"/> of two vectors with their instructions interleaved (two independent dependency
+    /// chains in program order, so a latency-bound caller keeps both in flight); the same operations, so the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Sigmoid2<T, TV, TS>(ref TV x0, ref TV x1) where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
+    {
+        if (typeof(T) != typeof(float))
+        {
+            x0 = Sigmoid<T, TV, TS>(x0);
+            x1 = Sigmoid<T, TV, TS>(x1);
+            return;
+        }
+        TV y0 = TS.Sub(TS.Splat(0.0), x0), y1 = TS.Sub(TS.Splat(0.0), x1);
+        TV yc0 = TS.MinNative(TS.MaxNative(y0, TS.Splat(-86.6)), TS.Splat(88.7228));
+        TV yc1 = TS.MinNative(TS.MaxNative(y1, TS.Splat(-86.6)), TS.Splat(88.7228));
+        TV t0 = TS.MulAdd(yc0, TS.Splat(1.4426950408889634), TS.Splat(12582912.0));
+        TV t1 = TS.MulAdd(yc1, TS.Splat(1.4426950408889634), TS.Splat(12582912.0));
+        TV n0 = TS.Sub(t0, TS.Splat(12582912.0)), n1 = TS.Sub(t1, TS.Splat(12582912.0));
+        TV r0 = TS.MulAdd(n0, TS.Splat(-0.693359375), yc0), r1 = TS.MulAdd(n1, TS.Splat(-0.693359375), yc1);
+        r0 = TS.MulAdd(n0, TS.Splat(2.12194440054690583e-4), r0); r1 = TS.MulAdd(n1, TS.Splat(2.12194440054690583e-4), r1);
+        TV p0 = TS.MulAdd(TS.Splat(1.3941108433972674608e-3), r0, TS.Splat(8.375126398153335682e-3));
+        TV p1 = TS.MulAdd(TS.Splat(1.3941108433972674608e-3), r1, TS.Splat(8.375126398153335682e-3));
+        p0 = TS.MulAdd(p0, r0, TS.Splat(4.1666352896775156786e-2)); p1 = TS.MulAdd(p1, r1, TS.Splat(4.1666352896775156786e-2));
+        p0 = TS.MulAdd(p0, r0, TS.Splat(1.6666415514653275427e-1)); p1 = TS.MulAdd(p1, r1, TS.Splat(1.6666415514653275427e-1));
+        p0 = TS.MulAdd(p0, r0, TS.Splat(5.0000000471177576744e-1)); p1 = TS.MulAdd(p1, r1, TS.Splat(5.0000000471177576744e-1));
+        p0 = TS.MulAdd(p0, r0, TS.Splat(1.0000000377162138425)); p1 = TS.MulAdd(p1, r1, TS.Splat(1.0000000377162138425));
+        p0 = TS.MulAdd(p0, r0, TS.Splat(1.0)); p1 = TS.MulAdd(p1, r1, TS.Splat(1.0));
+        TV e0 = TS.AddToExponentBiased(p0, t0), e1 = TS.AddToExponentBiased(p1, t1);
+        e0 = TS.Select(TS.GreaterThan(y0, TS.Splat(88.72284)), TS.Splat(double.PositiveInfinity), e0);
+        e1 = TS.Select(TS.GreaterThan(y1, TS.Splat(88.72284)), TS.Splat(double.PositiveInfinity), e1);
+        TV s0 = TS.Div(TS.Splat(1.0), TS.Add(TS.Splat(1.0), e0)), s1 = TS.Div(TS.Splat(1.0), TS.Add(TS.Splat(1.0), e1));
+        x0 = TS.Select(TS.IsNaN(x0), x0, s0);
+        x1 = TS.Select(TS.IsNaN(x1), x1, s1);
+    }
+
+    /// <summary><see cref="Tanh{T, TV, TS}"/> of two vectors with their instructions interleaved (see <see cref="Sigmoid2{T, TV, TS}"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Tanh2<T, TV, TS>(ref TV x0, ref TV x1) where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
+    {
+        if (typeof(T) != typeof(float))
+        {
+            x0 = Tanh<T, TV, TS>(x0);
+            x1 = Tanh<T, TV, TS>(x1);
+            return;
+        }
+        TV a0 = TS.Abs(x0), a1 = TS.Abs(x1);
+        TV y0 = TS.Mul(TS.MinNative(a0, TS.Splat(9.0)), TS.Splat(-2.0)), y1 = TS.Mul(TS.MinNative(a1, TS.Splat(9.0)), TS.Splat(-2.0));
+        TV t0 = TS.MulAdd(y0, TS.Splat(1.4426950408889634), TS.Splat(12582912.0));
+        TV t1 = TS.MulAdd(y1, TS.Splat(1.4426950408889634), TS.Splat(12582912.0));
+        TV n0 = TS.Sub(t0, TS.Splat(12582912.0)), n1 = TS.Sub(t1, TS.Splat(12582912.0));
+        TV r0 = TS.MulAdd(n0, TS.Splat(-0.693359375), y0), r1 = TS.MulAdd(n1, TS.Splat(-0.693359375), y1);
+        r0 = TS.MulAdd(n0, TS.Splat(2.12194440054690583e-4), r0); r1 = TS.MulAdd(n1, TS.Splat(2.12194440054690583e-4), r1);
+        TV q0 = TS.MulAdd(TS.Splat(1.9890980869750325563e-4), r0, TS.Splat(1.393364103198670115e-3));
+        TV q1 = TS.MulAdd(TS.Splat(1.9890980869750325563e-4), r1, TS.Splat(1.393364103198670115e-3));
+        q0 = TS.MulAdd(q0, r0, TS.Splat(8.3333109344488684687e-3)); q1 = TS.MulAdd(q1, r1, TS.Splat(8.3333109344488684687e-3));
+        q0 = TS.MulAdd(q0, r0, TS.Splat(4.1666465006040048761e-2)); q1 = TS.MulAdd(q1, r1, TS.Splat(4.1666465006040048761e-2));
+        q0 = TS.MulAdd(q0, r0, TS.Splat(1.6666666681614255706e-1)); q1 = TS.MulAdd(q1, r1, TS.Splat(1.6666666681614255706e-1));
+        q0 = TS.MulAdd(q0, r0, TS.Splat(5.000000013457727153e-1)); q1 = TS.MulAdd(q1, r1, TS.Splat(5.000000013457727153e-1));
+        TV m0 = TS.MulAdd(TS.Mul(r0, r0), q0, r0), m1 = TS.MulAdd(TS.Mul(r1, r1), q1, r1);
+        TV sc0 = TS.AddToExponentBiased(TS.Splat(1.0), t0), sc1 = TS.AddToExponentBiased(TS.Splat(1.0), t1);
+        TV em0 = TS.MulAdd(sc0, m0, TS.Sub(sc0, TS.Splat(1.0))), em1 = TS.MulAdd(sc1, m1, TS.Sub(sc1, TS.Splat(1.0)));
+        TV d0 = TS.Div(TS.Sub(TS.Splat(0.0), em0), TS.Add(em0, TS.Splat(2.0))), d1 = TS.Div(TS.Sub(TS.Splat(0.0), em1), TS.Add(em1, TS.Splat(2.0)));
+        d0 = TS.Xor(d0, TS.Xor(x0, a0)); d1 = TS.Xor(d1, TS.Xor(x1, a1));
+        x0 = TS.Select(TS.IsNaN(x0), x0, d0);
+        x1 = TS.Select(TS.IsNaN(x1), x1, d1);
+    }
+
     /// <summary>log(1 + y) for y ≥ 0 with the rounding of 1 + y corrected: log(u) − ((u − 1) − y)/u, u = 1 + y.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Log1pNonNegative<T, TV, TS>(TV y) where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
