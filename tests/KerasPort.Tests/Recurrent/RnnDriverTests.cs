@@ -129,6 +129,8 @@ public class RnnDriverTests
     [InlineData(1, 6, 5, 33, true)]   // one row, three blocks: a pair of blocks (reversed on odd steps) and a single one
     [InlineData(1, 4, 9, 40, false)]
     [InlineData(1, 5, 2, 17, false)]  // one row, two blocks
+    [InlineData(1, 7, 3, 32, true)]   // one row, two full float blocks, backwards (the two-block sequence loop)
+    [InlineData(1, 6, 4, 12, true)]   // double: two blocks of 8 lanes at 512 bits; float: one block
     public void Lstm_UnmaskedOddSizes_FloatAndDouble_MatchDirectEquations(int batch, int time, int inSize, int u, bool backwards)
     {
         var rng = new Random(batch * 1000 + time * 100 + inSize * 10 + u);
