@@ -9,6 +9,13 @@ namespace KerasPort.Compute.Kernels;
 /// </summary>
 internal static class VectorMath
 {
+    // sigmoid's e^r on [−ln2/2, ln2/2]: 1 + p1·r + … + p6·r⁶ (Chebyshev fit, relative error 2·10⁻⁹)
+    private const double SigmoidP1 = 1.0000000377162138425, SigmoidP2 = 5.0000000471177576744e-1, SigmoidP3 = 1.6666415514653275427e-1,
+        SigmoidP4 = 4.1666352896775156786e-2, SigmoidP5 = 8.375126398153335682e-3, SigmoidP6 = 1.3941108433972674608e-3;
+    // tanh's (e^r − 1 − r)/r² on [−ln2/2, ln2/2]: q0 + q1·r + … + q5·r⁵ (Chebyshev fit, error 1.4·10⁻⁹)
+    private const double Expm1Q0 = 5.000000013457727153e-1, Expm1Q1 = 1.6666666681614255706e-1, Expm1Q2 = 4.1666465006040048761e-2,
+        Expm1Q3 = 8.3333109344488684687e-3, Expm1Q4 = 1.393364103198670115e-3, Expm1Q5 = 1.9890980869750325563e-4;
+
     /// <summary>e^x. Float: Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2, degree-7 Taylor polynomial p(r)
     /// (truncation ≤ 0.13 ulp), then 2^n applied by adding n to the exponent field of p. Results below 2^-125
     /// (x &lt; −86.6) are flushed to zero, as TensorFlow's CPU kernels do (they run with flush-to-zero); overflow gives
@@ -89,12 +96,12 @@ internal static class VectorMath
     private static TV Expm1NonPositiveFloat<T, TV, TS>(TV y) where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
     {
         TV t = ReduceFloat<T, TV, TS>(y, out TV r);
-        TV q = TS.Splat(1.9890980869750325563e-4);
-        q = TS.MulAdd(q, r, TS.Splat(1.393364103198670115e-3));
-        q = TS.MulAdd(q, r, TS.Splat(8.3333109344488684687e-3));
-        q = TS.MulAdd(q, r, TS.Splat(4.1666465006040048761e-2));
-        q = TS.MulAdd(q, r, TS.Splat(1.6666666681614255706e-1));
-        q = TS.MulAdd(q, r, TS.Splat(5.000000013457727153e-1));
+        TV q = TS.Splat(Expm1Q5);
+        q = TS.MulAdd(q, r, TS.Splat(Expm1Q4));
+        q = TS.MulAdd(q, r, TS.Splat(Expm1Q3));
+        q = TS.MulAdd(q, r, TS.Splat(Expm1Q2));
+        q = TS.MulAdd(q, r, TS.Splat(Expm1Q1));
+        q = TS.MulAdd(q, r, TS.Splat(Expm1Q0));
         TV em1r = TS.MulAdd(TS.Mul(r, r), q, r);
         TV scale = TS.AddToExponentBiased(TS.Splat(1.0), t);
         return TS.MulAdd(scale, em1r, TS.Sub(scale, TS.Splat(1.0)));
@@ -129,12 +136,12 @@ internal static class VectorMath
             TV y = TS.Sub(TS.Splat(0.0), x);
             TV yc = TS.MinNative(TS.MaxNative(y, TS.Splat(-86.6)), TS.Splat(88.7228));
             TV t = ReduceFloat<T, TV, TS>(yc, out TV r);
-            TV p = TS.Splat(1.3941108433972674608e-3);
-            p = TS.MulAdd(p, r, TS.Splat(8.375126398153335682e-3));
-            p = TS.MulAdd(p, r, TS.Splat(4.1666352896775156786e-2));
-            p = TS.MulAdd(p, r, TS.Splat(1.6666415514653275427e-1));
-            p = TS.MulAdd(p, r, TS.Splat(5.0000000471177576744e-1));
-            p = TS.MulAdd(p, r, TS.Splat(1.0000000377162138425));
+            TV p = TS.Splat(SigmoidP6);
+            p = TS.MulAdd(p, r, TS.Splat(SigmoidP5));
+            p = TS.MulAdd(p, r, TS.Splat(SigmoidP4));
+            p = TS.MulAdd(p, r, TS.Splat(SigmoidP3));
+            p = TS.MulAdd(p, r, TS.Splat(SigmoidP2));
+            p = TS.MulAdd(p, r, TS.Splat(SigmoidP1));
             p = TS.MulAdd(p, r, TS.Splat(1.0));
             TV ey = TS.AddToExponentBiased(p, t);
             ey = TS.Select(TS.GreaterThan(y, TS.Splat(88.72284)), TS.Splat(double.PositiveInfinity), ey);
@@ -161,17 +168,13 @@ internal static class VectorMath
         TV y0 = TS.Sub(TS.Splat(0.0), x0), y1 = TS.Sub(TS.Splat(0.0), x1);
         TV yc0 = TS.MinNative(TS.MaxNative(y0, TS.Splat(-86.6)), TS.Splat(88.7228));
         TV yc1 = TS.MinNative(TS.MaxNative(y1, TS.Splat(-86.6)), TS.Splat(88.7228));
-        TV t0 = TS.MulAdd(yc0, TS.Splat(1.4426950408889634), TS.Splat(12582912.0));
-        TV t1 = TS.MulAdd(yc1, TS.Splat(1.4426950408889634), TS.Splat(12582912.0));
-        TV n0 = TS.Sub(t0, TS.Splat(12582912.0)), n1 = TS.Sub(t1, TS.Splat(12582912.0));
-        TV r0 = TS.MulAdd(n0, TS.Splat(-0.693359375), yc0), r1 = TS.MulAdd(n1, TS.Splat(-0.693359375), yc1);
-        r0 = TS.MulAdd(n0, TS.Splat(2.12194440054690583e-4), r0); r1 = TS.MulAdd(n1, TS.Splat(2.12194440054690583e-4), r1);
-        TV p0 = TS.MulAdd(TS.Splat(1.3941108433972674608e-3), r0, TS.Splat(8.375126398153335682e-3));
-        TV p1 = TS.MulAdd(TS.Splat(1.3941108433972674608e-3), r1, TS.Splat(8.375126398153335682e-3));
-        p0 = TS.MulAdd(p0, r0, TS.Splat(4.1666352896775156786e-2)); p1 = TS.MulAdd(p1, r1, TS.Splat(4.1666352896775156786e-2));
-        p0 = TS.MulAdd(p0, r0, TS.Splat(1.6666415514653275427e-1)); p1 = TS.MulAdd(p1, r1, TS.Splat(1.6666415514653275427e-1));
-        p0 = TS.MulAdd(p0, r0, TS.Splat(5.0000000471177576744e-1)); p1 = TS.MulAdd(p1, r1, TS.Splat(5.0000000471177576744e-1));
-        p0 = TS.MulAdd(p0, r0, TS.Splat(1.0000000377162138425)); p1 = TS.MulAdd(p1, r1, TS.Splat(1.0000000377162138425));
+        TV t0 = ReduceFloat<T, TV, TS>(yc0, out TV r0), t1 = ReduceFloat<T, TV, TS>(yc1, out TV r1);
+        TV p0 = TS.MulAdd(TS.Splat(SigmoidP6), r0, TS.Splat(SigmoidP5));
+        TV p1 = TS.MulAdd(TS.Splat(SigmoidP6), r1, TS.Splat(SigmoidP5));
+        p0 = TS.MulAdd(p0, r0, TS.Splat(SigmoidP4)); p1 = TS.MulAdd(p1, r1, TS.Splat(SigmoidP4));
+        p0 = TS.MulAdd(p0, r0, TS.Splat(SigmoidP3)); p1 = TS.MulAdd(p1, r1, TS.Splat(SigmoidP3));
+        p0 = TS.MulAdd(p0, r0, TS.Splat(SigmoidP2)); p1 = TS.MulAdd(p1, r1, TS.Splat(SigmoidP2));
+        p0 = TS.MulAdd(p0, r0, TS.Splat(SigmoidP1)); p1 = TS.MulAdd(p1, r1, TS.Splat(SigmoidP1));
         p0 = TS.MulAdd(p0, r0, TS.Splat(1.0)); p1 = TS.MulAdd(p1, r1, TS.Splat(1.0));
         TV e0 = TS.AddToExponentBiased(p0, t0), e1 = TS.AddToExponentBiased(p1, t1);
         e0 = TS.Select(TS.GreaterThan(y0, TS.Splat(88.72284)), TS.Splat(double.PositiveInfinity), e0);
@@ -193,17 +196,13 @@ internal static class VectorMath
         }
         TV a0 = TS.Abs(x0), a1 = TS.Abs(x1);
         TV y0 = TS.Mul(TS.MinNative(a0, TS.Splat(9.0)), TS.Splat(-2.0)), y1 = TS.Mul(TS.MinNative(a1, TS.Splat(9.0)), TS.Splat(-2.0));
-        TV t0 = TS.MulAdd(y0, TS.Splat(1.4426950408889634), TS.Splat(12582912.0));
-        TV t1 = TS.MulAdd(y1, TS.Splat(1.4426950408889634), TS.Splat(12582912.0));
-        TV n0 = TS.Sub(t0, TS.Splat(12582912.0)), n1 = TS.Sub(t1, TS.Splat(12582912.0));
-        TV r0 = TS.MulAdd(n0, TS.Splat(-0.693359375), y0), r1 = TS.MulAdd(n1, TS.Splat(-0.693359375), y1);
-        r0 = TS.MulAdd(n0, TS.Splat(2.12194440054690583e-4), r0); r1 = TS.MulAdd(n1, TS.Splat(2.12194440054690583e-4), r1);
-        TV q0 = TS.MulAdd(TS.Splat(1.9890980869750325563e-4), r0, TS.Splat(1.393364103198670115e-3));
-        TV q1 = TS.MulAdd(TS.Splat(1.9890980869750325563e-4), r1, TS.Splat(1.393364103198670115e-3));
-        q0 = TS.MulAdd(q0, r0, TS.Splat(8.3333109344488684687e-3)); q1 = TS.MulAdd(q1, r1, TS.Splat(8.3333109344488684687e-3));
-        q0 = TS.MulAdd(q0, r0, TS.Splat(4.1666465006040048761e-2)); q1 = TS.MulAdd(q1, r1, TS.Splat(4.1666465006040048761e-2));
-        q0 = TS.MulAdd(q0, r0, TS.Splat(1.6666666681614255706e-1)); q1 = TS.MulAdd(q1, r1, TS.Splat(1.6666666681614255706e-1));
-        q0 = TS.MulAdd(q0, r0, TS.Splat(5.000000013457727153e-1)); q1 = TS.MulAdd(q1, r1, TS.Splat(5.000000013457727153e-1));
+        TV t0 = ReduceFloat<T, TV, TS>(y0, out TV r0), t1 = ReduceFloat<T, TV, TS>(y1, out TV r1);
+        TV q0 = TS.MulAdd(TS.Splat(Expm1Q5), r0, TS.Splat(Expm1Q4));
+        TV q1 = TS.MulAdd(TS.Splat(Expm1Q5), r1, TS.Splat(Expm1Q4));
+        q0 = TS.MulAdd(q0, r0, TS.Splat(Expm1Q3)); q1 = TS.MulAdd(q1, r1, TS.Splat(Expm1Q3));
+        q0 = TS.MulAdd(q0, r0, TS.Splat(Expm1Q2)); q1 = TS.MulAdd(q1, r1, TS.Splat(Expm1Q2));
+        q0 = TS.MulAdd(q0, r0, TS.Splat(Expm1Q1)); q1 = TS.MulAdd(q1, r1, TS.Splat(Expm1Q1));
+        q0 = TS.MulAdd(q0, r0, TS.Splat(Expm1Q0)); q1 = TS.MulAdd(q1, r1, TS.Splat(Expm1Q0));
         TV m0 = TS.MulAdd(TS.Mul(r0, r0), q0, r0), m1 = TS.MulAdd(TS.Mul(r1, r1), q1, r1);
         TV sc0 = TS.AddToExponentBiased(TS.Splat(1.0), t0), sc1 = TS.AddToExponentBiased(TS.Splat(1.0), t1);
         TV em0 = TS.MulAdd(sc0, m0, TS.Sub(sc0, TS.Splat(1.0))), em1 = TS.MulAdd(sc1, m1, TS.Sub(sc1, TS.Splat(1.0)));
