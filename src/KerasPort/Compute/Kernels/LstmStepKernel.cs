@@ -239,7 +239,10 @@ internal static class LstmStepKernel
     /// <summary>Largest recurrent_kernel (bytes) a one-row step runs two blocks at a time for (an L1 data cache).</summary>
     internal const long PairMaximumRecurrentBytes = 32 * 1024;
 
-    /// <summary>Most batch rows per tile of the step kernel (a batch is cut into even tiles; only a batch of one row has a one-row tile, which sums in another order).</summary>
+    /// <summary>
+    /// Batch rows per tile of the step kernel that fill its registers (a batch is cut into even tiles; an odd batch at two
+    /// rows a tile ends on a tile of three; only a batch of one row has a one-row tile, which sums in another order).
+    /// </summary>
     internal static int TileRows => GemmLayout.Width == SimdWidth.V512 ? 6 : 2;
 
     /// <summary>True when both activations have vectorised operators (every element-wise one but exact gelu).</summary>
@@ -413,8 +416,9 @@ internal static class LstmStepKernel
             nint col = (nint)jb * lanes;
             // the rows in as few tiles as mrMax allows, as even as possible (32 rows: 6 6 5 5 5 5, not 6 6 6 6 6 2: a
             // two-row tile streams the whole panel for two rows); a tile of one row only when there is one row, so every
-            // row sums in the same order (one chain per row) however the batch is cut
-            int tiles = (a.Batch + mrMax - 1) / mrMax;
+            // row sums in the same order (one chain per row) however the batch is cut: at most Batch/2 tiles, so with two
+            // rows a tile at most (256 and 128 bits) an odd batch ends on a tile of three (7 rows: 3 2 2), not of one
+            int tiles = a.Batch == 1 ? 1 : Math.Min((a.Batch + mrMax - 1) / mrMax, a.Batch / 2);
             for (int r = 0; r < a.Batch; tiles--)
             {
                 int rows = (a.Batch - r + tiles - 1) / tiles;
