@@ -115,6 +115,44 @@ public class RnnDriverTests
     /// otherwise (DOTNET_EnableHWIntrinsic=0): odd units and features around the vector widths, batches 1..9 (every
     /// micro-tile height and the row remainder), forwards and backwards, float and double, against the direct equations.
     /// </summary>
+    /// <summary>
+    /// The batch-row split is timed against one thread (a <see cref="KerasPort.Compute.Kernels.SplitTuner"/> per workspace):
+    /// the first two calls of a workspace take one way each (the tuner's warm-up alternates), both are timed, and both
+    /// give the same bits.
+    /// </summary>
+    [Fact]
+    public void Lstm_BatchSplit_IsTimedAgainstOneThread_AndBothWaysGiveTheSameBits()
+    {
+        const int batch = 8, time = 100, inSize = 8, u = 32;
+        Assert.True((long)time * batch * u * 4 * u >= LstmCell<float>.ParallelMinimumWork);
+        var rng = new Random(81);
+        var x = Random(rng, batch * time * inSize, 1.0).Select(v => (float)v).ToArray();
+        var W = Random(rng, inSize * 4 * u, 0.3).Select(v => (float)v).ToArray();
+        var U = Random(rng, u * 4 * u, 0.2).Select(v => (float)v).ToArray();
+        var bias = Random(rng, 4 * u, 0.5).Select(v => (float)v).ToArray();
+        var cell = new LstmCell<float>(inSize, u, W, U, bias, new Activation(ActivationKind.Tanh), new Activation(ActivationKind.Sigmoid));
+        var ws = new RnnWorkspace<float>();
+        var results = new List<float[]>();
+        for (int call = 0; call < 2; call++)
+        {
+            var states = new float[2 * batch * u];
+            var last = new float[batch * u];
+            RnnDriver.Run<float>(cell, x, batch, time, [], false, false, states, [], last, ws);
+            results.Add([.. states]);
+        }
+        Assert.Equal(results[0], results[1]);
+        var (split, other) = ws.BatchSplitTuner().Estimates;
+        if (PairWorker.Available && cell.Packed is not null)
+        {
+            Assert.True(split > 0, "the first call (split) was not timed");
+            Assert.True(other > 0, "the second call (one thread) was not timed");
+        }
+        else
+        {
+            Assert.Equal((0.0, 0.0), (split, other)); // no second core or no fused kernel: nothing to choose
+        }
+    }
+
     [Theory]
     [InlineData(1, 3, 1, 1, false)]
     [InlineData(2, 4, 67, 3, true)]
@@ -236,6 +274,7 @@ public class RnnDriverTests
         var bias = Random(rng, 4 * u, 0.5);
         var (seq, hRef, cRef) = ReferenceLstm(x, batch, time, inSize, u, W, U, bias, null, backwards, null, null);
         Assert.True((long)time * batch * u * 4 * u >= LstmCell<float>.ParallelMinimumWork);
+        // (a fresh workspace's first call takes the split: the batch split's SplitTuner starts its warm-up with it)
         Assert.True((long)u * 4 * u * sizeof(float) <= LstmCell<float>.BatchSplitMaximumRecurrentBytes);
         Assert.True(LstmSequenceJob<float>.ChooseBatchSplit(batch, time, inSize) > 0);
         var Wf = W.Select(v => (float)v).ToArray();

@@ -137,11 +137,16 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
         }
         bool inB;
         long work = (long)time * batch * u * 4 * u;
-        int batchSplit = splitUnits is null && PairWorker.Available && batch >= 2 && work >= ParallelMinimumWork
+        int batchSplitPoint = splitUnits is null && PairWorker.Available && batch >= 2 && work >= ParallelMinimumWork
             && (long)u * 4 * u * Unsafe.SizeOf<T>() <= BatchSplitMaximumRecurrentBytes ? LstmSequenceJob<T>.ChooseBatchSplit(batch, time, InputSize) : 0;
+        // the batch split meets the other thread only at the end of the call, yet short steps on two threads have still
+        // lost to one thread at times (W1 b8, LSTM(32): 210 µs split against ~160 µs on one thread in one run, 85–130 µs
+        // split otherwise), so it is timed against one thread too
+        var batchTuner = batchSplitPoint > 0 ? workspace.BatchSplitTuner() : null;
+        int batchSplit = batchTuner is null || batchTuner.PreferSplit(batch) ? batchSplitPoint : 0;
         // the unit split meets the other thread after every step: whether that pays depends on the cores' hand-over
         // time, so each such call is timed against the other way (SplitTuner)
-        var tuner = batchSplit == 0 && splitUnits is null && w.Blocks >= 2 && PairWorker.Available && !PairContention.BackingOff
+        var tuner = batchSplitPoint == 0 && splitUnits is null && w.Blocks >= 2 && PairWorker.Available && !PairContention.BackingOff
             && (long)batch * u * 4 * u >= ParallelMinimumStepWork ? workspace.SplitTuner() : null;
         bool unitSplit = splitUnits is not null ? w.Blocks >= 2 : tuner is not null && tuner.PreferSplit(batch);
         // the one-row pipeline hands a projection chunk over every 12 steps; where it is the alternative to one thread
@@ -150,7 +155,7 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
             && time >= PipelineMinimumSteps && InputSize <= GemmLayout.KC;
         var pipelineTuner = pipelineFits && tuner is null && splitUnits is null ? workspace.PipelineTuner() : null;
         bool pipelined = pipelineFits && (pipelineTuner is null || pipelineTuner.PreferSplit(batch));
-        long start = tuner is null && pipelineTuner is null ? 0 : Stopwatch.GetTimestamp();
+        long start = tuner is null && pipelineTuner is null && batchTuner is null ? 0 : Stopwatch.GetTimestamp();
         if (batchSplit > 0)
         {
             RunPair(workspace.LstmJob(), inputs, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, batchSplit);
@@ -172,11 +177,12 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
             Gemm.Multiply(batch * time, inputs, InputSize, w.Kernel, projection, pw, w.Bias);
             inB = LstmStepKernel.Sequence(w, _activation, _recurrentActivation, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput);
         }
-        if (tuner is not null || pipelineTuner is not null)
+        if (tuner is not null || pipelineTuner is not null || batchTuner is not null)
         {
             long elapsed = Stopwatch.GetTimestamp() - start;
             tuner?.Record(unitSplit, time, elapsed);
             pipelineTuner?.Record(pipelined, time, elapsed);
+            batchTuner?.Record(batchSplit > 0, time, elapsed);
         }
         var final = inB ? hB : hA;
         for (int b = 0; b < batch; b++)

@@ -17,14 +17,18 @@ internal sealed class RnnWorkspace<T> where T : unmanaged, IFloatingPointIeee754
     private RnnBatchSplitJob<T>? _batchSplitJob;
     private FusedSequenceJob<T>? _fusedJob;
     // created with the workspace: which tuner a call consults can change from call to call (a contention back-off turns
-    // the unit split's question into the pipeline's), and a steady-state call must not allocate
-    private readonly SplitTuner _splitTuner = new(), _pipelineTuner = new();
+    // the unit split's question into the pipeline's; a longer sequence turns the unit split's into the batch split's),
+    // and a steady-state call must not allocate
+    private readonly SplitTuner _splitTuner = new(), _pipelineTuner = new(), _batchSplitTuner = new();
 
     /// <summary>This workspace's choice between a per-step two-thread split and the other ways of running the layer.</summary>
     internal SplitTuner SplitTuner() => _splitTuner;
 
     /// <summary>This workspace's choice between the one-row LSTM projection pipeline and one thread.</summary>
     internal SplitTuner PipelineTuner() => _pipelineTuner;
+
+    /// <summary>Times a fused LSTM's batch-row split against one thread (<see cref="SplitTuner"/>).</summary>
+    internal SplitTuner BatchSplitTuner() => _batchSplitTuner;
 
     /// <summary>This workspace's (reusable) two-thread job for the fused GRU / SimpleRNN kernels.</summary>
     internal FusedSequenceJob<T> FusedJob() => _fusedJob ??= new FusedSequenceJob<T>();
