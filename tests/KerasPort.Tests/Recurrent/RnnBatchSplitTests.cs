@@ -131,22 +131,23 @@ public class RnnBatchSplitTests
         Assert.All(failures, f => Assert.Equal(0, f));
     }
 
+    /// <summary>
+    /// The split point is the middle row that leaves two rows or more in each part (a lone row sums in two chains) and,
+    /// for a step product k-blocked in the serial run (units above KC), more than MR rows in each.
+    /// </summary>
     [Fact]
-    public void Split_point_keeps_gemm_tiles()
+    public void Split_point_leaves_two_rows_a_part_and_keeps_k_blocking()
     {
-        int mr = GemmLayout.MR;
         Assert.Equal(32, RnnBatchSplitJob<float>.ChooseSplit(64, 10, 8, 128));
-        Assert.Equal(0, RnnBatchSplitJob<float>.ChooseSplit(2, 1, 8, 128)); // one row per half: one-row GEMM tiles
-        foreach (int batch in new[] { 3, 7, 8, 9, 13 })
+        Assert.Equal(0, RnnBatchSplitJob<float>.ChooseSplit(2, 1, 8, 128)); // one row per half: the one-row kernel
+        Assert.Equal(0, RnnBatchSplitJob<float>.ChooseSplit(3, 5, 8, 64));
+        for (int batch = 4; batch <= 20; batch++)
             foreach (int time in new[] { 1, 5, 7 })
-            {
-                int b0 = RnnBatchSplitJob<float>.ChooseSplit(batch, time, 8, 64);
-                if (b0 == 0) continue;
-                Assert.NotEqual(1, b0 % mr);
-                Assert.Equal(batch % mr == 1, (batch - b0) % mr == 1);
-                Assert.NotEqual(1, (b0 * time) % mr);
-                Assert.Equal((batch * time) % mr == 1, ((batch - b0) * time) % mr == 1);
-            }
+                Assert.Equal(batch / 2, RnnBatchSplitJob<float>.ChooseSplit(batch, time, 8, 64));
+        Assert.Equal(0, RnnBatchSplitJob<float>.ChooseSplit(13, 5, 8, 300)); // 6 + 7: one part k-blocked, the other not
+        Assert.Equal(7, RnnBatchSplitJob<float>.ChooseSplit(14, 5, 8, 300));
+        Assert.Equal(0, RnnBatchSplitJob<float>.ChooseSplit(13, 1, 300, 64)); // the projection: 13 rows, likewise
+        Assert.Equal(6, RnnBatchSplitJob<float>.ChooseSplit(13, 2, 300, 64)); // 12 + 14 projection rows, both blocked
     }
 
     private static (float[] states, float[] sequence, float[] last) RunBoth(IRecurrentCell<float> cell, float[] x, int batch, int time, int u,

@@ -10,7 +10,10 @@ namespace KerasPort.Compute.Kernels;
 /// Dense matrix products on row-major spans, C[m×n] = (accumulate ? C : 0) + A[m×k]·B[k×n] (+ bias[n] added to
 /// every row), float or double. B is either a plain row-major span or a <see cref="PackedMatrix{T}"/> (preferred
 /// for weights: packed once, read sequentially). Single-threaded, no allocation per call (edge scratch comes from
-/// the shared array pool). m = 1 (GEMV, a batch-1 recurrent step) has its own kernel with eight FMA chains.
+/// the shared array pool). m = 1 (GEMV, a batch-1 recurrent step) has its own kernel with eight FMA chains; a product
+/// of two rows or more never leaves a row alone in a tile (<see cref="GemmLayout.RowsOfTile"/>), so each of its rows sums in
+/// one chain per lane, the same whatever the rows around it: with k up to <see cref="GemmLayout.KC"/> (no k-blocking), a
+/// row's result does not depend on how the rows were grouped into products.
 /// </summary>
 public static class Gemm
 {
@@ -193,9 +196,9 @@ public static class Gemm
                         }
                         ref T cPanel = ref Unsafe.Add(ref c, j0);
                         ref T biasPanel = ref hasBias ? ref Unsafe.Add(ref bias, j0) : ref Unsafe.NullRef<T>();
-                        for (int i = 0; i < m; i += mr)
+                        for (int i = 0, rows; i < m; i += rows)
                         {
-                            int rows = Math.Min(mr, m - i);
+                            rows = GemmLayout.RowsOfTile(m - i);
                             ref T ai = ref Unsafe.Add(ref a, (nint)i * lda + pc);
                             ref T ci = ref Unsafe.Add(ref cPanel, (nint)i * ldc);
                             if (width == nr)

@@ -20,6 +20,12 @@ internal static class GemmLayout
     /// <summary>Rows per micro-tile.</summary>
     public const int MR = 6;
 
+    /// <summary>
+    /// Rows of the next micro-tile with <paramref name="left"/> rows left: MR, but 4 + 3 for the last seven, so that a
+    /// product of two rows or more never has a tile of one row (which sums in two chains, <see cref="Gemm"/>).
+    /// </summary>
+    public static int RowsOfTile(int left) => left == MR + 1 ? (MR + 2) / 2 : Math.Min(MR, left);
+
     /// <summary>Vectors per micro-tile row: 4 with 32 vector registers (AVX-512), else 2 (16 registers).</summary>
     public static int VectorsPerRow => Width == SimdWidth.V512 ? 4 : 2;
 

@@ -197,10 +197,10 @@ internal static class GruStepKernel
             for (int r = 0, chunkEnd = 0, rows; r < batch; r += rows)
             {
                 // chunks of the GEMM's MR rows, each in register tiles of mrMax rows (RecurrentPanels.Sums)
-                if (r == chunkEnd) chunkEnd = Math.Min(r + GemmLayout.MR, batch);
+                if (r == chunkEnd) chunkEnd = r + GemmLayout.RowsOfTile(batch - r);
                 rows = Math.Min(mrMax, chunkEnd - r);
                 ref T h = ref Unsafe.Add(ref hPrev, (nint)r * up);
-                RecurrentPanels.Sums<T, TV, TS, C3>(rows, chunkEnd - r == 1 && r % GemmLayout.MR == 0, u, ref h, up, ref b, ref z);
+                RecurrentPanels.Sums<T, TV, TS, C3>(rows, batch == 1, u, ref h, up, ref b, ref z);
                 ref T p = ref Unsafe.Add(ref projection, r * ps + 3 * col);
                 ref T hp = ref Unsafe.Add(ref h, col);
                 ref T hn = ref Unsafe.Add(ref hNext, (nint)r * up + col);

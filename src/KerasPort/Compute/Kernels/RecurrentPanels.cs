@@ -18,10 +18,10 @@ internal static class RecurrentPanels
     public static int TileRows(int vectors) => GemmLayout.Width == SimdWidth.V512 ? 6 : vectors <= 3 ? 3 : 2;
 
     /// <summary>
-    /// The sums of <paramref name="rows"/> (1..6) rows into z. Rows are taken in chunks of the GEMM's MR and each chunk
-    /// in register tiles of <see cref="TileRows"/>; only a chunk of one row (<paramref name="lone"/>) takes the
-    /// two-chain <see cref="One{T, TV, TS, TNv}"/>, every other row sums in one chain, so each row sums exactly as the
-    /// generic cells' GEMM (same tiling rule) sums it.
+    /// The sums of <paramref name="rows"/> (1..6) rows into z. Rows are taken in the GEMM's tiles
+    /// (<see cref="GemmLayout.RowsOfTile"/>) and each tile in register tiles of <see cref="TileRows"/>; only the row of a
+    /// one-row batch (<paramref name="lone"/>) takes the two-chain <see cref="One{T, TV, TS, TNv}"/>, every other row sums
+    /// in one chain, so each row sums exactly as the generic cells' GEMM sums it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Sums<T, TV, TS, TNv>(int rows, bool lone, int k, ref T h, nint ldh, ref T b, ref T z)

@@ -157,11 +157,11 @@ internal static class SimpleRnnStepKernel
             for (int r = 0, chunkEnd = 0, rows; r < batch; r += rows)
             {
                 // chunks of the GEMM's MR rows, each in register tiles of mrMax rows (RecurrentPanels.Sums)
-                if (r == chunkEnd) chunkEnd = Math.Min(r + GemmLayout.MR, batch);
+                if (r == chunkEnd) chunkEnd = r + GemmLayout.RowsOfTile(batch - r);
                 rows = Math.Min(mrMax, chunkEnd - r);
                 ref T h = ref Unsafe.Add(ref hPrev, (nint)r * up);
                 ref T p = ref Unsafe.Add(ref projection, r * ps + col);
-                RecurrentPanels.Sums<T, TV, TS, C4>(rows, chunkEnd - r == 1 && r % GemmLayout.MR == 0, u, ref h, up, ref b, ref z);
+                RecurrentPanels.Sums<T, TV, TS, C4>(rows, batch == 1, u, ref h, up, ref b, ref z);
                 ref T hn = ref Unsafe.Add(ref hNext, (nint)r * up + col);
                 for (int i = 0; i < rows; i++)
                 {

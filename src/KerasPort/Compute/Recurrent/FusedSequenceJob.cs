@@ -166,5 +166,5 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
     }
 
     /// <summary>A batch row to split at without changing any row's arithmetic (<see cref="BatchSplitPoint.Choose"/>); 0 when there is none.</summary>
-    public static int ChooseBatchSplit(int batch, int time, int inputSize) => BatchSplitPoint.Choose(batch, time, inputSize, GemmLayout.MR);
+    public static int ChooseBatchSplit(int batch, int time, int inputSize) => BatchSplitPoint.Choose(batch, time, inputSize);
 }

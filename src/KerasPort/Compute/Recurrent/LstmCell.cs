@@ -172,6 +172,11 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
         {
             inB = RunPipelined(workspace.ProjectionPipeline(), inputs, time, projection, hA, hB, c, sequenceOutput);
         }
+        else if (LstmSequenceJob<T>.ProjectsInChunks(batch, InputSize))
+        {
+            RunPair(workspace.LstmJob(), inputs, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, 0, static job => job.RunAllRows());
+            inB = time % 2 == 1;
+        }
         else
         {
             Gemm.Multiply(batch * time, inputs, InputSize, w.Kernel, projection, pw, w.Bias);

@@ -7,8 +7,9 @@ namespace KerasPort.Compute.Recurrent;
 /// One-row LSTM sequences: the input projection (x·W + b for every step) computed in chunks of steps on the pair
 /// worker while the calling thread runs the steps, which only wait for the chunk they need, or compute it themselves
 /// when the worker has not claimed it yet (a sleeping or busy worker costs nothing but the overlap). Chunks start at
-/// multiples of <see cref="ChunkSteps"/> (a multiple of the GEMM tile height), so every projection row goes through
-/// the same micro-kernel as in one product over all steps: results are bit-identical to the serial path. Owned by one
+/// multiples of <see cref="ChunkSteps"/> and have two rows or more (a last step alone joins the chunk before it), so
+/// every projection row sums as in one product over all steps (<see cref="Gemm"/>: rows of a product of two or more,
+/// inputs up to one k-block): results are bit-identical to the serial path. Owned by one
 /// <see cref="RnnWorkspace{T}"/> (one caller at a time); the pointers are valid only while the caller keeps them pinned.
 /// </summary>
 internal sealed unsafe class LstmProjectionPipeline<T> : IPairJob, IStepGate where T : unmanaged, IFloatingPointIeee754<T>
@@ -38,7 +39,7 @@ internal sealed unsafe class LstmProjectionPipeline<T> : IPairJob, IStepGate whe
         _hA = hA; _hB = hB; _c = c; _sequence = sequence;
         _inputSize = inputSize;
         _time = time;
-        _chunks = (time + ChunkSteps - 1) / ChunkSteps;
+        _chunks = time % ChunkSteps == 1 && time > 1 ? time / ChunkSteps : (time + ChunkSteps - 1) / ChunkSteps;
         if (_state.Length < _chunks) _state = new int[_chunks];
         Array.Clear(_state, 0, _chunks);
         try
@@ -76,7 +77,7 @@ internal sealed unsafe class LstmProjectionPipeline<T> : IPairJob, IStepGate whe
     /// <summary>Returns once the projection rows of step <paramref name="step"/> are written (computing them here if unclaimed).</summary>
     public void WaitForStep(int step)
     {
-        int c = step / ChunkSteps;
+        int c = Math.Min(step / ChunkSteps, _chunks - 1);
         if (Volatile.Read(ref _state[c]) == 2) return;
         if (Interlocked.CompareExchange(ref _state[c], 1, 0) == 0)
         {
@@ -90,7 +91,7 @@ internal sealed unsafe class LstmProjectionPipeline<T> : IPairJob, IStepGate whe
     private void Compute(int chunk)
     {
         var w = _weights!;
-        int first = chunk * ChunkSteps, count = Math.Min(ChunkSteps, _time - first), pw = w.ProjectionWidth;
+        int first = chunk * ChunkSteps, count = chunk == _chunks - 1 ? _time - first : ChunkSteps, pw = w.ProjectionWidth;
         var x = new ReadOnlySpan<T>(_inputs + (long)first * _inputSize, count * _inputSize);
         var y = new Span<T>(_projection + (long)first * pw, count * pw);
         try

@@ -154,11 +154,29 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
         LstmStepKernel.SharedSteps(w, Activation, RecurrentActivation, Batch, Time, GoBackwards, Projection, HA, HB, C, Sequence, 1, Time, 0, w.Blocks, sharing);
     }
 
+    /// <summary>
+    /// Whether a batch's input projection is computed a few steps at a time, just before the steps that read it, instead
+    /// of for the whole sequence first (megabytes for a batch, which the steps then read back from L3). The rows sum as in
+    /// the whole product only with two rows or more and inputs up to one k-block (<see cref="Gemm"/>).
+    /// </summary>
+    internal static bool ProjectsInChunks(int batch, int inputSize) => batch >= 2 && inputSize <= GemmLayout.KC;
+
+    /// <summary>Bytes of projection rows a chunk of steps may fill (with the recurrent kernel, well inside a core's L2).</summary>
+    internal const int ProjectionChunkBytes = 256 * 1024;
+
+    /// <summary>The whole batch on this thread (the serial run of a batch that <see cref="ProjectsInChunks"/>).</summary>
+    internal void RunAllRows() => SequenceRows(0, Batch);
+
     private void SequenceRows(int first, int count)
     {
         if (count == 0) return;
         var w = Weights;
         int up = w.PaddedUnits, pw = w.ProjectionWidth;
+        if (ProjectsInChunks(count, InputSize))
+        {
+            ChunkedRows(first, count);
+            return;
+        }
         var x = new ReadOnlySpan<T>(Inputs + (long)first * Time * InputSize, count * Time * InputSize);
         var y = new Span<T>(Projection + (long)first * Time * pw, count * Time * pw);
         Gemm.Multiply(count * Time, x, InputSize, w.Kernel, y, pw, w.Bias);
@@ -167,6 +185,31 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
             0, w.Blocks);
     }
 
-    /// <summary>A batch row to split at without changing any row's arithmetic (<see cref="BatchSplitPoint.ChooseForEvenTiles"/>); 0 when there is none.</summary>
-    public static int ChooseBatchSplit(int batch, int time, int inputSize) => BatchSplitPoint.ChooseForEvenTiles(batch, time, inputSize);
+    /// <summary>
+    /// <see cref="SequenceRows"/> with the projection computed a chunk of steps at a time (one product over the rows per
+    /// step), each chunk just before its steps, so that they read it from the core's own cache.
+    /// </summary>
+    private void ChunkedRows(int first, int count)
+    {
+        var w = Weights;
+        int up = w.PaddedUnits, pw = w.ProjectionWidth;
+        int chunk = (int)Math.Clamp(ProjectionChunkBytes / ((long)count * pw * sizeof(T)), 1, Time);
+        T* x = Inputs + (long)first * Time * InputSize, y = Projection + (long)first * Time * pw;
+        T* sequence = Sequence == null ? null : Sequence + (long)first * Time * w.Units;
+        for (int s0 = 0; s0 < Time; s0 += chunk)
+        {
+            int s1 = Math.Min(Time, s0 + chunk);
+            for (int s = s0; s < s1; s++)
+            {
+                int t = GoBackwards ? Time - 1 - s : s; // the time step that step s processes
+                Gemm.Multiply(count, new ReadOnlySpan<T>(x + (long)t * InputSize, ((count - 1) * Time + 1) * InputSize), Time * InputSize, w.Kernel,
+                    new Span<T>(y + (long)t * pw, ((count - 1) * Time + 1) * pw), Time * pw, w.Bias);
+            }
+            LstmStepKernel.SharedSteps(w, Activation, RecurrentActivation, count, Time, GoBackwards, y, HA + (long)first * up, HB + (long)first * up,
+                C + (long)first * up, sequence, s0, s1, 0, w.Blocks, null);
+        }
+    }
+
+    /// <summary>A batch row to split at without changing any row's arithmetic (<see cref="BatchSplitPoint.Choose"/>); 0 when there is none.</summary>
+    public static int ChooseBatchSplit(int batch, int time, int inputSize) => BatchSplitPoint.Choose(batch, time, inputSize);
 }

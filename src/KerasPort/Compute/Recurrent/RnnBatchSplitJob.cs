@@ -47,27 +47,9 @@ internal sealed unsafe class RnnBatchSplitJob<T> : IPairJob where T : unmanaged,
     }
 
     /// <summary>
-    /// A batch row to split at, as near the middle as possible, such that both halves put every row of the step
-    /// products (m = batch rows) and of the time-major input projection (m = time · batch rows) on the same GEMM
-    /// kernels as the serial run (one-row tiles sum in another order; k-blocking needs more than MR rows); 0 for none.
+    /// A batch row to split at such that both halves put every row of the step products (m = batch rows, k = units) and
+    /// of the time-major input projection on the same GEMM kernels as the serial run (<see cref="BatchSplitPoint.Choose"/>);
+    /// 0 for none.
     /// </summary>
-    public static int ChooseSplit(int batch, int time, int inputSize, int units)
-    {
-        int half = batch / 2, mr = GemmLayout.MR, kc = GemmLayout.KC;
-        for (int d = 0; d <= half; d++)
-        {
-            foreach (int b0 in (ReadOnlySpan<int>)[half + d, half - d])
-            {
-                if (b0 < 1 || b0 >= batch) continue;
-                if (!Same(b0, batch, mr, units > kc)) continue;
-                if (!Same((long)b0 * time, (long)batch * time, mr, inputSize > kc)) continue;
-                return b0;
-            }
-        }
-        return 0;
-
-        static bool Same(long first, long total, int tile, bool blocked) =>
-            first % tile != 1 && ((total - first) % tile == 1) == (total % tile == 1)
-            && (!blocked || (first > tile && total - first > tile) || total <= tile);
-    }
+    public static int ChooseSplit(int batch, int time, int inputSize, int units) => BatchSplitPoint.Choose(batch, time, inputSize, units);
 }
