@@ -315,6 +315,74 @@ public class RnnDriverTests
     }
 
     /// <summary>
+    /// Batches whose whole-sequence projection is larger than L2 are projected one step at a time as the steps reach it
+    /// (<see cref="LstmStepProjection{T}"/>), in each part of a batch-row split (the first call of a fresh workspace) and
+    /// on one thread (its second call, the batch split's timing of the other way): both give the direct equations' answer
+    /// and the bits of the kernel fed one projection product over all rows and steps.
+    /// </summary>
+    [Theory]
+    [InlineData(4, 350, false)]
+    [InlineData(5, 350, true)]
+    public void Lstm_StepwiseProjection_SplitAndSerial_MatchDirectEquationsAndWholeProjectionBitForBit(int batch, int time, bool backwards)
+    {
+        int inSize = 96, u = 96;
+        var rng = new Random(batch * 31 + time);
+        var x = Random(rng, batch * time * inSize, 1.0);
+        var W = Random(rng, inSize * 4 * u, 0.2);
+        var U = Random(rng, u * 4 * u, 0.15);
+        var bias = Random(rng, 4 * u, 0.5);
+        var (seq, hRef, cRef) = ReferenceLstm(x, batch, time, inSize, u, W, U, bias, null, backwards, null, null);
+        var act = new Activation(ActivationKind.Tanh);
+        var rec = new Activation(ActivationKind.Sigmoid);
+        var cell = new LstmCell<float>(inSize, u, W.Select(v => (float)v).ToArray(), U.Select(v => (float)v).ToArray(),
+            bias.Select(v => (float)v).ToArray(), act, rec);
+        var xf = x.Select(v => (float)v).ToArray();
+        var w = cell.Packed;
+        float[]? wholeSeq = null, wholeStates = null;
+        if (w is not null)
+        {
+            // the path is taken serially and by both parts of the split
+            int b0 = LstmSequenceJob<float>.ChooseBatchSplit(batch, time, inSize);
+            Assert.True(b0 > 0);
+            Assert.True(LstmStepProjection<float>.Applies(batch, time, inSize, w));
+            Assert.True(LstmStepProjection<float>.Applies(b0, time, inSize, w));
+            Assert.True(LstmStepProjection<float>.Applies(batch - b0, time, inSize, w));
+            int up = w.PaddedUnits, pw = w.ProjectionWidth;
+            var projection = new float[batch * time * pw];
+            Gemm.Multiply<float>(batch * time, xf, inSize, w.Kernel, projection, pw, w.Bias);
+            var hA = new float[batch * up];
+            var hB = new float[batch * up];
+            var c = new float[batch * up];
+            wholeSeq = new float[batch * time * u];
+            bool inB = LstmStepKernel.Sequence<float>(w, act, rec, batch, time, backwards, projection, hA, hB, c, wholeSeq);
+            wholeStates = new float[2 * batch * u];
+            for (int b = 0; b < batch; b++)
+                for (int j = 0; j < u; j++)
+                {
+                    wholeStates[b * u + j] = (inB ? hB : hA)[b * up + j];
+                    wholeStates[(batch + b) * u + j] = c[b * up + j];
+                }
+        }
+        var ws = new RnnWorkspace<float>();
+        for (int call = 0; call < 2; call++)
+        {
+            var states = new float[2 * batch * u];
+            var outSeq = new float[batch * time * u];
+            var last = new float[batch * u];
+            RnnDriver.Run<float>(cell, xf, batch, time, [], backwards, false, states, outSeq, last, ws);
+            for (int i = 0; i < seq.Length; i++) Assert.Equal(seq[i], outSeq[i], 2e-5);
+            for (int i = 0; i < hRef.Length; i++)
+            {
+                Assert.Equal(hRef[i], states[i], 2e-5);
+                Assert.Equal(cRef[i], states[batch * u + i], 2e-5);
+            }
+            if (wholeSeq is null) continue; // no SIMD: the generic driver ran
+            Assert.Equal(wholeSeq, outSeq);
+            Assert.Equal(wholeStates, states);
+        }
+    }
+
+    /// <summary>
     /// One-row forward sequences long enough for the projection pipeline (chunks of steps projected on the pair worker
     /// while the steps run): the direct equations' answer, and bit-identical to one projection GEMM over all steps
     /// followed by <see cref="LstmStepKernel.Sequence{T}"/>; lengths that leave a one-row GEMM tile at the end included.

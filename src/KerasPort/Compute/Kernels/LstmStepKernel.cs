@@ -161,6 +161,7 @@ internal static class LstmStepKernel
             Batch = batch,
             Projection = ref MemoryMarshal.GetReference(projection),
             ProjectionStride = time * w.ProjectionWidth,
+            ProjectionStepStride = w.ProjectionWidth,
             HPrev = ref MemoryMarshal.GetReference(hA),
             HNext = ref MemoryMarshal.GetReference(hB),
             CPrev = ref MemoryMarshal.GetReference(c),
@@ -187,6 +188,24 @@ internal static class LstmStepKernel
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var args = Part(w, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, firstBlock, endBlock);
+        var outer = new Outer<T>(recurrentActivation, args);
+        ActivationDispatch.Visit<T, Outer<T>>(activation, ref outer);
+    }
+
+    /// <summary>
+    /// <see cref="SequencePart{T}"/> over all blocks of two or more rows, with the input projection of one step at a time:
+    /// <paramref name="stepProjection"/> (batch × ProjectionWidth) holds the rows of the step about to run, which
+    /// <paramref name="stepGate"/> writes there when told the step (<see cref="IStepGate.WaitForStep"/>).
+    /// </summary>
+    internal static unsafe void SequenceStepwise<T>(LstmPacked<T> w, in Activation activation, in Activation recurrentActivation, int batch, int time,
+        bool goBackwards, T* stepProjection, T* hA, T* hB, T* c, T* sequenceOutput, IStepGate stepGate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (batch < 2 || time < 1) throw new ArgumentException("a stepwise LSTM projection needs two rows or more and a step.");
+        var args = Part(w, batch, time, goBackwards, stepProjection, hA, hB, c, sequenceOutput, 0, w.Blocks);
+        args.ProjectionStride = w.ProjectionWidth;
+        args.ProjectionStepStride = 0;
+        args.StepGate = stepGate;
         var outer = new Outer<T>(recurrentActivation, args);
         ActivationDispatch.Visit<T, Outer<T>>(activation, ref outer);
     }
@@ -224,6 +243,7 @@ internal static class LstmStepKernel
         Batch = batch,
         Projection = ref *projection,
         ProjectionStride = time * w.ProjectionWidth,
+        ProjectionStepStride = w.ProjectionWidth,
         HPrev = ref *hA,
         HNext = ref *hB,
         CPrev = ref *c,
@@ -255,6 +275,7 @@ internal static class LstmStepKernel
     {
         public ref T Recurrent;
         public int Units, PaddedUnits, Batch, ProjectionStride, First, End;
+        public int ProjectionStepStride; // from one time step's projection rows to the next's (0: one step's rows, rewritten each step)
         public ref T Projection, HPrev, CPrev, CNext, HNext;
         public int Time; // 0: one step
         public bool GoBackwards, HasSequence, Reverse;
@@ -328,7 +349,8 @@ internal static class LstmStepKernel
         ref T projection = ref a.Projection;
         int width = 4 * up;
         int j0 = a.First * TS.Count, j1 = Math.Min(a.End * TS.Count, u); // this call's units
-        if (a.Batch == 1 && a.First == 0 && a.End == 2 && up == 2 * TS.Count && (long)u * 4 * up * Unsafe.SizeOf<T>() <= PairMaximumRecurrentBytes)
+        if (a.Batch == 1 && a.First == 0 && a.End == 2 && up == 2 * TS.Count && (long)u * 4 * up * Unsafe.SizeOf<T>() <= PairMaximumRecurrentBytes
+            && a.ProjectionStepStride == width)
         {
             // a one-row layer of exactly two blocks (17..32 float units at 512 bits): the whole sequence in one loop
             PairSequence<T, TV, TS, TRec, TAct>(rec, act, u, time, a.GoBackwards, ref a.HPrev, ref a.HNext, ref a.Recurrent, ref projection, ref a.CPrev,
@@ -339,7 +361,7 @@ internal static class LstmStepKernel
         {
             int t = a.GoBackwards ? time - 1 - s : s;
             a.StepGate?.WaitForStep(s);
-            a.Projection = ref Unsafe.Add(ref projection, (nint)t * width);
+            a.Projection = ref Unsafe.Add(ref projection, (nint)t * a.ProjectionStepStride);
             // odd steps visit the blocks last-to-first: the panels read last are still in cache when a layer's
             // recurrent_kernel is larger than the cache (a cyclic sweep would miss on every panel)
             a.Reverse = (s & 1) == 1;
@@ -368,7 +390,7 @@ internal static class LstmStepKernel
         {
             scoped Args<T> a = _args;
             int t = a.GoBackwards ? a.Time - 1 - step : step;
-            a.Projection = ref Unsafe.Add(ref a.Projection, (nint)t * 4 * a.PaddedUnits);
+            a.Projection = ref Unsafe.Add(ref a.Projection, (nint)t * a.ProjectionStepStride);
             a.HPrev = ref hPrev;
             a.HNext = ref hNext;
             a.First = first;

@@ -172,8 +172,9 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
         {
             inB = RunPipelined(workspace.ProjectionPipeline(), inputs, time, projection, hA, hB, c, sequenceOutput);
         }
-        else if (LstmSequenceJob<T>.ProjectsInChunks(batch, InputSize))
+        else if (LstmStepProjection<T>.Applies(batch, time, InputSize, w))
         {
+            // the whole batch here, its projection computed step by step as the steps reach it
             RunPair(workspace.LstmJob(), inputs, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, 0, static job => job.RunAllRows());
             inB = time % 2 == 1;
         }

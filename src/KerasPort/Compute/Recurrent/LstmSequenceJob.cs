@@ -26,6 +26,7 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
     internal const int GraceSpins = 400;
 
     private readonly PairPhases _phases = new(GraceSpins);
+    private readonly LstmStepProjection<T> _steps0 = new(), _steps1 = new(); // parts 0 (or the whole batch) and 1
     private bool _led; // the caller ran part 0 (not both parts serially)
     public LstmPacked<T> Weights = null!;
     public Activation Activation, RecurrentActivation;
@@ -76,13 +77,13 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
         {
             // batch rows are independent through the whole sequence: no hand-over; the split keeps every row on the same
             // kernels as the serial run (ChooseBatchSplit), so the fallback (both parts here) is the serial run itself
-            if (part < 0) SequenceRows(0, Batch);
-            else if (part == 0) SequenceRows(0, BatchSplit);
-            else SequenceRows(BatchSplit, Batch - BatchSplit);
+            if (part < 0) SequenceRows(0, Batch, _steps0);
+            else if (part == 0) SequenceRows(0, BatchSplit, _steps0);
+            else SequenceRows(BatchSplit, Batch - BatchSplit, _steps1);
         }
         else if (part < 0)
         {
-            SequenceRows(0, Batch);
+            SequenceRows(0, Batch, _steps0);
         }
         else if (part == 0)
         {
@@ -154,60 +155,34 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
         LstmStepKernel.SharedSteps(w, Activation, RecurrentActivation, Batch, Time, GoBackwards, Projection, HA, HB, C, Sequence, 1, Time, 0, w.Blocks, sharing);
     }
 
-    /// <summary>
-    /// Whether a batch's input projection is computed a few steps at a time, just before the steps that read it, instead
-    /// of for the whole sequence first (megabytes for a batch, which the steps then read back from L3). The rows sum as in
-    /// the whole product only with two rows or more and inputs up to one k-block (<see cref="Gemm"/>).
-    /// </summary>
-    internal static bool ProjectsInChunks(int batch, int inputSize) => batch >= 2 && inputSize <= GemmLayout.KC;
+    /// <summary>The whole batch on this thread: the serial run of a batch projected step by step (<see cref="LstmStepProjection{T}"/>).</summary>
+    internal void RunAllRows() => SequenceRows(0, Batch, _steps0);
 
-    /// <summary>Bytes of projection rows a chunk of steps may fill (with the recurrent kernel, well inside a core's L2).</summary>
-    internal const int ProjectionChunkBytes = 256 * 1024;
-
-    /// <summary>The whole batch on this thread (the serial run of a batch that <see cref="ProjectsInChunks"/>).</summary>
-    internal void RunAllRows() => SequenceRows(0, Batch);
-
-    private void SequenceRows(int first, int count)
+    private void SequenceRows(int first, int count, LstmStepProjection<T> steps)
     {
         if (count == 0) return;
         var w = Weights;
         int up = w.PaddedUnits, pw = w.ProjectionWidth;
-        if (ProjectsInChunks(count, InputSize))
+        T* x = Inputs + (long)first * Time * InputSize, hA = HA + (long)first * up, hB = HB + (long)first * up, c = C + (long)first * up;
+        T* sequence = Sequence == null ? null : Sequence + (long)first * Time * w.Units;
+        if (LstmStepProjection<T>.Applies(count, Time, InputSize, w))
         {
-            ChunkedRows(first, count);
+            // this part's rows of one step at a time, in this part's rows of the projection buffer
+            T* step = Projection + (long)first * pw;
+            steps.Start(w, x, InputSize, count, Time, GoBackwards, step);
+            try
+            {
+                LstmStepKernel.SequenceStepwise(w, Activation, RecurrentActivation, count, Time, GoBackwards, step, hA, hB, c, sequence, steps);
+            }
+            finally
+            {
+                steps.Clear();
+            }
             return;
         }
-        var x = new ReadOnlySpan<T>(Inputs + (long)first * Time * InputSize, count * Time * InputSize);
-        var y = new Span<T>(Projection + (long)first * Time * pw, count * Time * pw);
-        Gemm.Multiply(count * Time, x, InputSize, w.Kernel, y, pw, w.Bias);
-        LstmStepKernel.SequencePart(w, Activation, RecurrentActivation, count, Time, GoBackwards, Projection + (long)first * Time * pw,
-            HA + (long)first * up, HB + (long)first * up, C + (long)first * up, Sequence == null ? null : Sequence + (long)first * Time * w.Units,
-            0, w.Blocks);
-    }
-
-    /// <summary>
-    /// <see cref="SequenceRows"/> with the projection computed a chunk of steps at a time (one product over the rows per
-    /// step), each chunk just before its steps, so that they read it from the core's own cache.
-    /// </summary>
-    private void ChunkedRows(int first, int count)
-    {
-        var w = Weights;
-        int up = w.PaddedUnits, pw = w.ProjectionWidth;
-        int chunk = (int)Math.Clamp(ProjectionChunkBytes / ((long)count * pw * sizeof(T)), 1, Time);
-        T* x = Inputs + (long)first * Time * InputSize, y = Projection + (long)first * Time * pw;
-        T* sequence = Sequence == null ? null : Sequence + (long)first * Time * w.Units;
-        for (int s0 = 0; s0 < Time; s0 += chunk)
-        {
-            int s1 = Math.Min(Time, s0 + chunk);
-            for (int s = s0; s < s1; s++)
-            {
-                int t = GoBackwards ? Time - 1 - s : s; // the time step that step s processes
-                Gemm.Multiply(count, new ReadOnlySpan<T>(x + (long)t * InputSize, ((count - 1) * Time + 1) * InputSize), Time * InputSize, w.Kernel,
-                    new Span<T>(y + (long)t * pw, ((count - 1) * Time + 1) * pw), Time * pw, w.Bias);
-            }
-            LstmStepKernel.SharedSteps(w, Activation, RecurrentActivation, count, Time, GoBackwards, y, HA + (long)first * up, HB + (long)first * up,
-                C + (long)first * up, sequence, s0, s1, 0, w.Blocks, null);
-        }
+        T* y = Projection + (long)first * Time * pw;
+        Gemm.Multiply(count * Time, new ReadOnlySpan<T>(x, count * Time * InputSize), InputSize, w.Kernel, new Span<T>(y, count * Time * pw), pw, w.Bias);
+        LstmStepKernel.SequencePart(w, Activation, RecurrentActivation, count, Time, GoBackwards, y, hA, hB, c, sequence, 0, w.Blocks);
     }
 
     /// <summary>A batch row to split at without changing any row's arithmetic (<see cref="BatchSplitPoint.Choose"/>); 0 when there is none.</summary>

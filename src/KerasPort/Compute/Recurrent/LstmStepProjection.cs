@@ -1,0 +1,72 @@
+using System.Numerics;
+using KerasPort.Compute.Kernels;
+
+namespace KerasPort.Compute.Recurrent;
+
+/// <summary>
+/// The input projection (x·W + b) of a batch of LSTM rows computed one time step at a time, as the step loop reaches
+/// the step (<see cref="IStepGate"/>), into a buffer of one step's rows that stays in the core's cache, instead of for
+/// the whole sequence first (megabytes for a batch, written out and read back from L3). Each step's rows are one product
+/// of two rows or more, so every row sums exactly as in one product over all rows and steps (<see cref="Gemm"/>, with
+/// inputs up to one k-block). Reused by one thread at a time (a <see cref="LstmSequenceJob{T}"/> part); the pointers are
+/// valid only between <see cref="Start"/> and <see cref="Clear"/>.
+/// </summary>
+internal sealed unsafe class LstmStepProjection<T> : IStepGate where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private LstmPacked<T>? _weights;
+    private T* _inputs, _step;
+    private int _rows, _time, _inputSize;
+    private bool _goBackwards;
+
+    /// <summary>Bytes of a whole-sequence projection above which it is computed step by step (a core's L2 is 1 MiB here).</summary>
+    internal const long MinimumSequenceBytes = 1024 * 1024;
+
+    /// <summary>
+    /// Multiply-adds of one step's projection below which it is computed for the whole sequence anyway: a product per step
+    /// costs a call and the micro-kernel's set-up, which small steps do not pay back (LSTM(32) over 8 features, 4 rows a
+    /// thread: 100 → 114 µs step by step; 32 rows: even).
+    /// </summary>
+    internal const long MinimumStepWork = 64 * 1024;
+
+    /// <summary>
+    /// Whether <paramref name="rows"/> rows of <paramref name="time"/> steps are projected this way: two rows or more (a
+    /// product of one row sums in two chains), inputs up to one k-block (a product of more than MR rows is k-blocked, one
+    /// of a few not), a whole-sequence projection larger than L2 and steps large enough (see the two thresholds).
+    /// </summary>
+    public static bool Applies(int rows, int time, int inputSize, LstmPacked<T> weights) =>
+        rows >= 2 && inputSize <= GemmLayout.KC
+        && (long)rows * time * weights.ProjectionWidth * sizeof(T) > MinimumSequenceBytes
+        && (long)rows * inputSize * weights.ProjectionWidth >= MinimumStepWork;
+
+    /// <summary>
+    /// Prepares a sequence of <paramref name="rows"/> batch-first rows of <paramref name="time"/> steps from
+    /// <paramref name="inputs"/>, each step's projection rows going to <paramref name="stepProjection"/> (rows × ProjectionWidth).
+    /// </summary>
+    public void Start(LstmPacked<T> weights, T* inputs, int inputSize, int rows, int time, bool goBackwards, T* stepProjection)
+    {
+        _weights = weights;
+        _inputs = inputs;
+        _inputSize = inputSize;
+        _rows = rows;
+        _time = time;
+        _goBackwards = goBackwards;
+        _step = stepProjection;
+    }
+
+    /// <summary>Writes the projection rows of step <paramref name="step"/> (time step t = step, or time − 1 − step going backwards).</summary>
+    public void WaitForStep(int step)
+    {
+        var w = _weights!;
+        int pw = w.ProjectionWidth, rows = _rows, time = _time, k = _inputSize;
+        int t = _goBackwards ? time - 1 - step : step;
+        Gemm.Multiply(rows, new ReadOnlySpan<T>(_inputs + (long)t * k, ((rows - 1) * time + 1) * k), time * k, w.Kernel,
+            new Span<T>(_step, rows * pw), pw, w.Bias);
+    }
+
+    /// <summary>Drops the pointers.</summary>
+    public void Clear()
+    {
+        _weights = null;
+        _inputs = _step = null;
+    }
+}
