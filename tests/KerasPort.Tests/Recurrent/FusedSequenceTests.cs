@@ -301,6 +301,50 @@ public class FusedSequenceTests
     }
 
     /// <summary>
+    /// A batch whose whole-sequence projection is larger than L2 runs serially with its projection computed step by step
+    /// as the steps reach it (<see cref="StepwiseProjection{T}"/>): the direct equations' values, and the bits of the
+    /// two-thread runs, which project the whole sequence first (unit split) or, in parts too small for it, per part.
+    /// </summary>
+    [Theory]
+    [InlineData(true, 4, 230, 64, 96, false)]
+    [InlineData(true, 5, 230, 64, 96, true)]
+    [InlineData(false, 4, 420, 128, 160, true)]
+    public void StepwiseProjection_IsBitIdenticalToWholeSequenceProjection_AndMatchesDirectEquations(bool isGru, int batch, int time, int inSize, int u, bool backwards)
+    {
+        var rng = new Random(batch * 13 + u);
+        var x = Random(rng, batch * time * inSize, 1.0);
+        var h0 = Random(rng, batch * u, 0.5);
+        int gates = isGru ? 3 : 1;
+        var W = Random(rng, inSize * gates * u, 0.2);
+        var U = Random(rng, u * gates * u, 0.1);
+        var bIn = Random(rng, gates * u, 0.4);
+        var bRec = Random(rng, gates * u, 0.4);
+        IFusedSequence<float>? w = isGru
+            ? GruPacked<float>.Create(inSize, u, Of<float>(W), Of<float>(U), Of<float>(bIn), Of<float>(bRec), Tanh, Sigmoid)
+            : SimpleRnnPacked<float>.Create(inSize, u, Of<float>(W), Of<float>(U), Of<float>(bIn), Tanh);
+        if (w is null)
+        {
+            Assert.Equal(SimdWidth.Scalar, GemmLayout.Width);
+            return;
+        }
+        Assert.True(StepwiseProjection<float>.Applies(batch, time, inSize, w.ProjectionWidth));
+        var (seqRef, hRef) = isGru
+            ? ReferenceGru(x, batch, time, inSize, u, W, U, bIn, bRec, h0, backwards, Math.Tanh, Sig)
+            : ReferenceSimpleRnn(x, batch, time, inSize, u, W, U, bIn, h0, backwards, Math.Tanh);
+        var xf = Of<float>(x);
+        var hf = Of<float>(h0);
+        var serial = RunFused(w, Policy("serial"), inSize, xf, batch, time, backwards, hf);
+        Near(seqRef, serial.seq, 2e-5, "sequence");
+        Near(hRef, serial.states, 2e-5, "state");
+        foreach (var mode in new[] { "units", "rows" })
+        {
+            var split = RunFused(w, Policy(mode), inSize, xf, batch, time, backwards, hf);
+            Assert.Equal(serial.seq, split.seq);
+            Assert.Equal(serial.states, split.states);
+        }
+    }
+
+    /// <summary>
     /// Two-thread runs (unit blocks shared step by step; batch rows split where a tile-preserving split point
     /// exists) give exactly the one-thread result and the direct equations' values: odd units, odd batches, backwards,
     /// an input wider than one GEMM k-block (projection rows split on a tile boundary).

@@ -316,7 +316,7 @@ public class RnnDriverTests
 
     /// <summary>
     /// Batches whose whole-sequence projection is larger than L2 are projected one step at a time as the steps reach it
-    /// (<see cref="LstmStepProjection{T}"/>), in each part of a batch-row split (the first call of a fresh workspace) and
+    /// (<see cref="StepwiseProjection{T}"/>), in each part of a batch-row split (the first call of a fresh workspace) and
     /// on one thread (its second call, the batch split's timing of the other way): both give the direct equations' answer
     /// and the bits of the kernel fed one projection product over all rows and steps.
     /// </summary>
@@ -344,9 +344,9 @@ public class RnnDriverTests
             // the path is taken serially and by both parts of the split
             int b0 = LstmSequenceJob<float>.ChooseBatchSplit(batch, time, inSize);
             Assert.True(b0 > 0);
-            Assert.True(LstmStepProjection<float>.Applies(batch, time, inSize, w));
-            Assert.True(LstmStepProjection<float>.Applies(b0, time, inSize, w));
-            Assert.True(LstmStepProjection<float>.Applies(batch - b0, time, inSize, w));
+            Assert.True(StepwiseProjection<float>.Applies(batch, time, inSize, w.ProjectionWidth));
+            Assert.True(StepwiseProjection<float>.Applies(b0, time, inSize, w.ProjectionWidth));
+            Assert.True(StepwiseProjection<float>.Applies(batch - b0, time, inSize, w.ProjectionWidth));
             int up = w.PaddedUnits, pw = w.ProjectionWidth;
             var projection = new float[batch * time * pw];
             Gemm.Multiply<float>(batch * time, xf, inSize, w.Kernel, projection, pw, w.Bias);

@@ -86,8 +86,9 @@ internal sealed class GruPacked<T> : IFusedSequence<T> where T : unmanaged, IFlo
 
     /// <inheritdoc/>
     public unsafe void Steps(int batch, int time, bool goBackwards, T* projection, T* hA, T* hB, T* sequenceOutput,
-        int firstStep, int endStep, int firstBlock, int endBlock, StepSharing? sharing = null)
+        int firstStep, int endStep, int firstBlock, int endBlock, StepSharing? sharing = null, IStepGate? stepwise = null)
     {
+        if (stepwise is not null && sharing is not null) throw new ArgumentException("a stepwise projection is written by one thread.");
         var range = StepRange<T>.Checked("GRU", Units, PaddedUnits, Blocks, Lanes, batch, time, hA, hB, sequenceOutput, firstStep, endStep, firstBlock, endBlock, sharing);
         var weights = new GruStepKernel.Weights<T>
         {
@@ -99,6 +100,9 @@ internal sealed class GruPacked<T> : IFusedSequence<T> where T : unmanaged, IFlo
             Batch = batch,
             Time = time,
             GoBackwards = goBackwards,
+            ProjectionStepStride = stepwise is null ? ProjectionWidth : 0,
+            ProjectionRowStride = stepwise is null ? (nint)time * ProjectionWidth : ProjectionWidth,
+            StepGate = stepwise,
         };
         var outer = new GruStepKernel.Outer<T>(RecurrentActivation, weights, range, sharing);
         ActivationDispatch.Visit<T, GruStepKernel.Outer<T>>(Activation, ref outer);
@@ -120,6 +124,8 @@ internal static class GruStepKernel
         public ref T Recurrent, RecurrentBias, Projection;
         public int Units, PaddedUnits, Batch, Time;
         public bool GoBackwards;
+        public nint ProjectionStepStride, ProjectionRowStride; // from one step's projection rows to the next's (0: one step's, rewritten), between rows
+        public IStepGate? StepGate;                            // writes each step's rows first (a stepwise projection)
     }
 
     internal readonly ref struct Outer<T>(in Activation recurrentActivation, Weights<T> weights, StepRange<T> range, StepSharing? sharing)
@@ -172,9 +178,9 @@ internal static class GruStepKernel
         public void Run(int step, ref T hPrev, ref T hNext, int first, int end, bool descending)
         {
             int t = _w.GoBackwards ? _w.Time - 1 - step : step;
-            nint width = 3 * _w.PaddedUnits;
-            Blocks<T, TV, TS, TRec, TAct>(_rec, _act, ref _w.Recurrent, ref _w.RecurrentBias, ref Unsafe.Add(ref _w.Projection, t * width),
-                _w.Time * width, _w.Units, _w.PaddedUnits, _w.Batch, ref hPrev, ref hNext, first, end, descending);
+            _w.StepGate?.WaitForStep(step);
+            Blocks<T, TV, TS, TRec, TAct>(_rec, _act, ref _w.Recurrent, ref _w.RecurrentBias, ref Unsafe.Add(ref _w.Projection, t * _w.ProjectionStepStride),
+                _w.ProjectionRowStride, _w.Units, _w.PaddedUnits, _w.Batch, ref hPrev, ref hNext, first, end, descending);
         }
     }
 

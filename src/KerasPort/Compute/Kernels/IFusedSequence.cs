@@ -33,10 +33,12 @@ internal interface IFusedSequence<T> where T : unmanaged, IFloatingPointIeee754<
     /// <paramref name="hB"/>) and writes the other (so the initial h goes in hA and the final one is in hB when time is
     /// odd); h of step s also goes to sequenceOutput[(b·time + s)·Units ..] unless it is null. Blocks are independent
     /// within a step: any partition of them over threads gives the same bits. With <paramref name="sharing"/>, this
-    /// side leads or helps another thread running the same steps (<see cref="StepLoop"/>).
+    /// side leads or helps another thread running the same steps (<see cref="StepLoop"/>). With
+    /// <paramref name="stepwise"/> (no sharing), projection holds only the rows of the step about to run
+    /// (batch × ProjectionWidth), which <paramref name="stepwise"/> writes there when told the step.
     /// </summary>
     unsafe void Steps(int batch, int time, bool goBackwards, T* projection, T* hA, T* hB, T* sequenceOutput,
-        int firstStep, int endStep, int firstBlock, int endBlock, StepSharing? sharing = null);
+        int firstStep, int endStep, int firstBlock, int endBlock, StepSharing? sharing = null, IStepGate? stepwise = null);
 }
 
 /// <summary>Helpers shared by the fused GRU and SimpleRNN sequence kernels.</summary>

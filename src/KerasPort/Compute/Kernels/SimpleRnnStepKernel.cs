@@ -67,8 +67,9 @@ internal sealed class SimpleRnnPacked<T> : IFusedSequence<T> where T : unmanaged
 
     /// <inheritdoc/>
     public unsafe void Steps(int batch, int time, bool goBackwards, T* projection, T* hA, T* hB, T* sequenceOutput,
-        int firstStep, int endStep, int firstBlock, int endBlock, StepSharing? sharing = null)
+        int firstStep, int endStep, int firstBlock, int endBlock, StepSharing? sharing = null, IStepGate? stepwise = null)
     {
+        if (stepwise is not null && sharing is not null) throw new ArgumentException("a stepwise projection is written by one thread.");
         var range = StepRange<T>.Checked("SimpleRNN", Units, PaddedUnits, Blocks, BlockWidth, batch, time, hA, hB, sequenceOutput, firstStep, endStep, firstBlock, endBlock, sharing);
         var weights = new SimpleRnnStepKernel.Weights<T>
         {
@@ -79,6 +80,9 @@ internal sealed class SimpleRnnPacked<T> : IFusedSequence<T> where T : unmanaged
             Batch = batch,
             Time = time,
             GoBackwards = goBackwards,
+            ProjectionStepStride = stepwise is null ? ProjectionWidth : 0,
+            ProjectionRowStride = stepwise is null ? (nint)time * ProjectionWidth : ProjectionWidth,
+            StepGate = stepwise,
         };
         var visitor = new SimpleRnnStepKernel.Visitor<T>(weights, range, sharing);
         ActivationDispatch.Visit<T, SimpleRnnStepKernel.Visitor<T>>(Activation, ref visitor);
@@ -98,6 +102,8 @@ internal static class SimpleRnnStepKernel
         public ref T Recurrent, Projection;
         public int Units, PaddedUnits, Batch, Time;
         public bool GoBackwards;
+        public nint ProjectionStepStride, ProjectionRowStride; // from one step's projection rows to the next's (0: one step's, rewritten), between rows
+        public IStepGate? StepGate;                            // writes each step's rows first (a stepwise projection)
     }
 
     internal readonly ref struct Visitor<T>(Weights<T> weights, StepRange<T> range, StepSharing? sharing) : IActivationVisitor<T>
@@ -133,8 +139,8 @@ internal static class SimpleRnnStepKernel
         public void Run(int step, ref T hPrev, ref T hNext, int first, int end, bool descending)
         {
             int t = _w.GoBackwards ? _w.Time - 1 - step : step;
-            nint width = _w.PaddedUnits;
-            Blocks<T, TV, TS, TAct>(_act, ref _w.Recurrent, ref Unsafe.Add(ref _w.Projection, t * width), _w.Time * width, _w.Units, _w.PaddedUnits,
+            _w.StepGate?.WaitForStep(step);
+            Blocks<T, TV, TS, TAct>(_act, ref _w.Recurrent, ref Unsafe.Add(ref _w.Projection, t * _w.ProjectionStepStride), _w.ProjectionRowStride, _w.Units, _w.PaddedUnits,
                 _w.Batch, ref hPrev, ref hNext, first, end, descending);
         }
     }

@@ -18,6 +18,7 @@ namespace KerasPort.Compute.Recurrent;
 internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly PairPhases _phases = new();
+    private readonly StepwiseProjection<T> _steps0 = new(), _steps1 = new(); // the first batch rows (or all of them), the others
     private long _leadStart, _leadEnd, _longestWait; // Stopwatch ticks of the leader's run (0 when it did not lead)
     public IFusedSequence<T> Weights = null!;
     public int InputSize, Batch, Time;
@@ -56,12 +57,7 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
 
     private int Phases => BatchSplit > 0 ? 1 : 1 + Time;
 
-    private void Serial()
-    {
-        var w = Weights;
-        Project(0, Batch * Time);
-        w.Steps(Batch, Time, GoBackwards, Projection, HA, HB, Sequence, 0, Time, 0, w.Blocks);
-    }
+    private void Serial() => Rows(0, Batch, _steps0);
 
     private void Lead()
     {
@@ -116,7 +112,7 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
     /// <summary>Phase 0, item 0: the first batch rows, or the first projection rows.</summary>
     private void Item0()
     {
-        if (BatchSplit > 0) Rows(0, BatchSplit);
+        if (BatchSplit > 0) Rows(0, BatchSplit, _steps0);
         else Project(0, ProjectionSplit(Batch * Time, InputSize));
     }
 
@@ -125,7 +121,7 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
     {
         if (BatchSplit > 0)
         {
-            Rows(BatchSplit, Batch - BatchSplit);
+            Rows(BatchSplit, Batch - BatchSplit, _steps1);
         }
         else
         {
@@ -134,13 +130,31 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
         }
     }
 
-    private void Rows(int first, int count)
+    /// <summary>
+    /// Batch rows [first, first + count) through the whole sequence: their projection step by step as the steps reach it
+    /// (<see cref="StepwiseProjection{T}"/>, in these rows of the projection buffer) when it applies, else all of it first.
+    /// </summary>
+    private void Rows(int first, int count, StepwiseProjection<T> steps)
     {
         var w = Weights;
-        int up = w.PaddedUnits;
+        int up = w.PaddedUnits, pw = w.ProjectionWidth;
+        T* hA = HA + (long)first * up, hB = HB + (long)first * up, sequence = Sequence == null ? null : Sequence + (long)first * Time * w.Units;
+        if (StepwiseProjection<T>.Applies(count, Time, InputSize, pw))
+        {
+            T* step = Projection + (long)first * pw;
+            steps.Start(w.Kernel, w.Bias, Inputs + (long)first * Time * InputSize, InputSize, count, Time, GoBackwards, step);
+            try
+            {
+                w.Steps(count, Time, GoBackwards, step, hA, hB, sequence, 0, Time, 0, w.Blocks, null, steps);
+            }
+            finally
+            {
+                steps.Clear();
+            }
+            return;
+        }
         Project(first * Time, count * Time);
-        w.Steps(count, Time, GoBackwards, Projection + (long)first * Time * w.ProjectionWidth, HA + (long)first * up, HB + (long)first * up,
-            Sequence == null ? null : Sequence + (long)first * Time * w.Units, 0, Time, 0, w.Blocks);
+        w.Steps(count, Time, GoBackwards, Projection + (long)first * Time * pw, hA, hB, sequence, 0, Time, 0, w.Blocks);
     }
 
     private void Project(int first, int count)

@@ -62,6 +62,11 @@ internal static class FusedSequenceRunner
             RunPair(workspace.FusedJob(), w, inputSize, inputs, batch, time, goBackwards, projection, hA, hB, sequenceOutput, batchSplit, execute);
         else if (unitSplit)
             RunPair(workspace.FusedJob(), w, inputSize, inputs, batch, time, goBackwards, projection, hA, hB, sequenceOutput, 0, execute);
+        else if (StepwiseProjection<T>.Applies(batch, time, inputSize, pw))
+        {
+            // the whole batch here, its projection computed step by step as the steps reach it
+            RunPair(workspace.FusedJob(), w, inputSize, inputs, batch, time, goBackwards, projection, hA, hB, sequenceOutput, 0, static job => job.Run(-1));
+        }
         else
         {
             Gemm.Multiply(batch * time, inputs, inputSize, w.Kernel, projection, pw, w.Bias);

@@ -172,7 +172,7 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
         {
             inB = RunPipelined(workspace.ProjectionPipeline(), inputs, time, projection, hA, hB, c, sequenceOutput);
         }
-        else if (LstmStepProjection<T>.Applies(batch, time, InputSize, w))
+        else if (StepwiseProjection<T>.Applies(batch, time, InputSize, pw))
         {
             // the whole batch here, its projection computed step by step as the steps reach it
             RunPair(workspace.LstmJob(), inputs, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, 0, static job => job.RunAllRows());

@@ -26,7 +26,7 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
     internal const int GraceSpins = 400;
 
     private readonly PairPhases _phases = new(GraceSpins);
-    private readonly LstmStepProjection<T> _steps0 = new(), _steps1 = new(); // parts 0 (or the whole batch) and 1
+    private readonly StepwiseProjection<T> _steps0 = new(), _steps1 = new(); // parts 0 (or the whole batch) and 1
     private bool _led; // the caller ran part 0 (not both parts serially)
     public LstmPacked<T> Weights = null!;
     public Activation Activation, RecurrentActivation;
@@ -155,21 +155,21 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
         LstmStepKernel.SharedSteps(w, Activation, RecurrentActivation, Batch, Time, GoBackwards, Projection, HA, HB, C, Sequence, 1, Time, 0, w.Blocks, sharing);
     }
 
-    /// <summary>The whole batch on this thread: the serial run of a batch projected step by step (<see cref="LstmStepProjection{T}"/>).</summary>
+    /// <summary>The whole batch on this thread: the serial run of a batch projected step by step (<see cref="StepwiseProjection{T}"/>).</summary>
     internal void RunAllRows() => SequenceRows(0, Batch, _steps0);
 
-    private void SequenceRows(int first, int count, LstmStepProjection<T> steps)
+    private void SequenceRows(int first, int count, StepwiseProjection<T> steps)
     {
         if (count == 0) return;
         var w = Weights;
         int up = w.PaddedUnits, pw = w.ProjectionWidth;
         T* x = Inputs + (long)first * Time * InputSize, hA = HA + (long)first * up, hB = HB + (long)first * up, c = C + (long)first * up;
         T* sequence = Sequence == null ? null : Sequence + (long)first * Time * w.Units;
-        if (LstmStepProjection<T>.Applies(count, Time, InputSize, w))
+        if (StepwiseProjection<T>.Applies(count, Time, InputSize, pw))
         {
             // this part's rows of one step at a time, in this part's rows of the projection buffer
             T* step = Projection + (long)first * pw;
-            steps.Start(w, x, InputSize, count, Time, GoBackwards, step);
+            steps.Start(w.Kernel, w.Bias, x, InputSize, count, Time, GoBackwards, step);
             try
             {
                 LstmStepKernel.SequenceStepwise(w, Activation, RecurrentActivation, count, Time, GoBackwards, step, hA, hB, c, sequence, steps);

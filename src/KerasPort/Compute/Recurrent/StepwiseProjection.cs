@@ -4,16 +4,17 @@ using KerasPort.Compute.Kernels;
 namespace KerasPort.Compute.Recurrent;
 
 /// <summary>
-/// The input projection (x·W + b) of a batch of LSTM rows computed one time step at a time, as the step loop reaches
-/// the step (<see cref="IStepGate"/>), into a buffer of one step's rows that stays in the core's cache, instead of for
-/// the whole sequence first (megabytes for a batch, written out and read back from L3). Each step's rows are one product
-/// of two rows or more, so every row sums exactly as in one product over all rows and steps (<see cref="Gemm"/>, with
-/// inputs up to one k-block). Reused by one thread at a time (a <see cref="LstmSequenceJob{T}"/> part); the pointers are
-/// valid only between <see cref="Start"/> and <see cref="Clear"/>.
+/// The input projection (x·W + b) of a batch of recurrent rows (LSTM, GRU, SimpleRNN) computed one time step at a time,
+/// as the step loop reaches the step (<see cref="IStepGate"/>), into a buffer of one step's rows that stays in the core's
+/// cache, instead of for the whole sequence first (megabytes for a batch, written out and read back from L3). Each
+/// step's rows are one product of two rows or more, so every row sums exactly as in one product over all rows and steps
+/// (<see cref="Gemm"/>, with inputs up to one k-block). Reused by one thread at a time (a serial run, or one part of a
+/// batch split); the pointers are valid only between <see cref="Start"/> and <see cref="Clear"/>.
 /// </summary>
-internal sealed unsafe class LstmStepProjection<T> : IStepGate where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed unsafe class StepwiseProjection<T> : IStepGate where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private LstmPacked<T>? _weights;
+    private PackedMatrix<T>? _kernel;
+    private T[] _bias = [];
     private T* _inputs, _step;
     private int _rows, _time, _inputSize;
     private bool _goBackwards;
@@ -33,18 +34,20 @@ internal sealed unsafe class LstmStepProjection<T> : IStepGate where T : unmanag
     /// product of one row sums in two chains), inputs up to one k-block (a product of more than MR rows is k-blocked, one
     /// of a few not), a whole-sequence projection larger than L2 and steps large enough (see the two thresholds).
     /// </summary>
-    public static bool Applies(int rows, int time, int inputSize, LstmPacked<T> weights) =>
+    public static bool Applies(int rows, int time, int inputSize, int projectionWidth) =>
         rows >= 2 && inputSize <= GemmLayout.KC
-        && (long)rows * time * weights.ProjectionWidth * sizeof(T) > MinimumSequenceBytes
-        && (long)rows * inputSize * weights.ProjectionWidth >= MinimumStepWork;
+        && (long)rows * time * projectionWidth * sizeof(T) > MinimumSequenceBytes
+        && (long)rows * inputSize * projectionWidth >= MinimumStepWork;
 
     /// <summary>
     /// Prepares a sequence of <paramref name="rows"/> batch-first rows of <paramref name="time"/> steps from
-    /// <paramref name="inputs"/>, each step's projection rows going to <paramref name="stepProjection"/> (rows × ProjectionWidth).
+    /// <paramref name="inputs"/> for the packed (gate-interleaved) <paramref name="kernel"/> and <paramref name="bias"/>,
+    /// each step's projection rows going to <paramref name="stepProjection"/> (rows × kernel.Columns).
     /// </summary>
-    public void Start(LstmPacked<T> weights, T* inputs, int inputSize, int rows, int time, bool goBackwards, T* stepProjection)
+    public void Start(PackedMatrix<T> kernel, T[] bias, T* inputs, int inputSize, int rows, int time, bool goBackwards, T* stepProjection)
     {
-        _weights = weights;
+        _kernel = kernel;
+        _bias = bias;
         _inputs = inputs;
         _inputSize = inputSize;
         _rows = rows;
@@ -56,17 +59,18 @@ internal sealed unsafe class LstmStepProjection<T> : IStepGate where T : unmanag
     /// <summary>Writes the projection rows of step <paramref name="step"/> (time step t = step, or time − 1 − step going backwards).</summary>
     public void WaitForStep(int step)
     {
-        var w = _weights!;
-        int pw = w.ProjectionWidth, rows = _rows, time = _time, k = _inputSize;
+        var kernel = _kernel!;
+        int pw = kernel.Columns, rows = _rows, time = _time, k = _inputSize;
         int t = _goBackwards ? time - 1 - step : step;
-        Gemm.Multiply(rows, new ReadOnlySpan<T>(_inputs + (long)t * k, ((rows - 1) * time + 1) * k), time * k, w.Kernel,
-            new Span<T>(_step, rows * pw), pw, w.Bias);
+        Gemm.Multiply(rows, new ReadOnlySpan<T>(_inputs + (long)t * k, ((rows - 1) * time + 1) * k), time * k, kernel,
+            new Span<T>(_step, rows * pw), pw, _bias);
     }
 
     /// <summary>Drops the pointers.</summary>
     public void Clear()
     {
-        _weights = null;
+        _kernel = null;
+        _bias = [];
         _inputs = _step = null;
     }
 }
