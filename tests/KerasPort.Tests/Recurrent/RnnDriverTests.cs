@@ -296,22 +296,34 @@ public class RnnDriverTests
         }
         var w = cell.Packed;
         if (w is null) return; // no SIMD: the generic driver ran, nothing was split
-        int up = w.PaddedUnits, pw = w.ProjectionWidth;
+        var (serialSeq, serialStates) = WholeProjectionKernel(w, act, rec, xf, batch, time, inSize, backwards);
+        Assert.Equal(serialSeq, outSeq);
+        Assert.Equal(serialStates, states);
+    }
+
+    /// <summary>
+    /// The one-thread fused kernel fed one projection product over all rows and steps (the reference the split and
+    /// stepwise runs must match bit for bit): the sequence output, and the final states as the driver returns them (h then c).
+    /// </summary>
+    private static (float[] seq, float[] states) WholeProjectionKernel(LstmPacked<float> w, Activation act, Activation rec, float[] xf,
+        int batch, int time, int inSize, bool backwards)
+    {
+        int u = w.Units, up = w.PaddedUnits, pw = w.ProjectionWidth;
         var projection = new float[batch * time * pw];
         Gemm.Multiply<float>(batch * time, xf, inSize, w.Kernel, projection, pw, w.Bias);
         var hA = new float[batch * up];
         var hB = new float[batch * up];
         var c = new float[batch * up];
-        var serialSeq = new float[batch * time * u];
-        bool inB = LstmStepKernel.Sequence<float>(w, act, rec, batch, time, backwards, projection, hA, hB, c, serialSeq);
-        Assert.Equal(serialSeq, outSeq);
-        var hFinal = inB ? hB : hA;
+        var seq = new float[batch * time * u];
+        bool inB = LstmStepKernel.Sequence<float>(w, act, rec, batch, time, backwards, projection, hA, hB, c, seq);
+        var states = new float[2 * batch * u];
         for (int b = 0; b < batch; b++)
             for (int j = 0; j < u; j++)
             {
-                Assert.Equal(hFinal[b * up + j], states[b * u + j]);
-                Assert.Equal(c[b * up + j], states[(batch + b) * u + j]);
+                states[b * u + j] = (inB ? hB : hA)[b * up + j];
+                states[(batch + b) * u + j] = c[b * up + j];
             }
+        return (seq, states);
     }
 
     /// <summary>
@@ -347,21 +359,7 @@ public class RnnDriverTests
             Assert.True(StepwiseProjection<float>.Applies(batch, time, inSize, w.ProjectionWidth));
             Assert.True(StepwiseProjection<float>.Applies(b0, time, inSize, w.ProjectionWidth));
             Assert.True(StepwiseProjection<float>.Applies(batch - b0, time, inSize, w.ProjectionWidth));
-            int up = w.PaddedUnits, pw = w.ProjectionWidth;
-            var projection = new float[batch * time * pw];
-            Gemm.Multiply<float>(batch * time, xf, inSize, w.Kernel, projection, pw, w.Bias);
-            var hA = new float[batch * up];
-            var hB = new float[batch * up];
-            var c = new float[batch * up];
-            wholeSeq = new float[batch * time * u];
-            bool inB = LstmStepKernel.Sequence<float>(w, act, rec, batch, time, backwards, projection, hA, hB, c, wholeSeq);
-            wholeStates = new float[2 * batch * u];
-            for (int b = 0; b < batch; b++)
-                for (int j = 0; j < u; j++)
-                {
-                    wholeStates[b * u + j] = (inB ? hB : hA)[b * up + j];
-                    wholeStates[(batch + b) * u + j] = c[b * up + j];
-                }
+            (wholeSeq, wholeStates) = WholeProjectionKernel(w, act, rec, xf, batch, time, inSize, backwards);
         }
         var ws = new RnnWorkspace<float>();
         for (int call = 0; call < 2; call++)
