@@ -296,7 +296,7 @@ public class RnnDriverTests
         }
         var w = cell.Packed;
         if (w is null) return; // no SIMD: the generic driver ran, nothing was split
-        var (serialSeq, serialStates) = WholeProjectionKernel(w, act, rec, xf, batch, time, inSize, backwards);
+        var (serialSeq, serialStates) = WholeProjectionKernel<float>(w, act, rec, xf, batch, time, inSize, backwards);
         Assert.Equal(serialSeq, outSeq);
         Assert.Equal(serialStates, states);
     }
@@ -305,18 +305,18 @@ public class RnnDriverTests
     /// The one-thread fused kernel fed one projection product over all rows and steps (the reference the split and
     /// stepwise runs must match bit for bit): the sequence output, and the final states as the driver returns them (h then c).
     /// </summary>
-    private static (float[] seq, float[] states) WholeProjectionKernel(LstmPacked<float> w, Activation act, Activation rec, float[] xf,
-        int batch, int time, int inSize, bool backwards)
+    private static (T[] seq, T[] states) WholeProjectionKernel<T>(LstmPacked<T> w, Activation act, Activation rec, T[] x,
+        int batch, int time, int inSize, bool backwards) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         int u = w.Units, up = w.PaddedUnits, pw = w.ProjectionWidth;
-        var projection = new float[batch * time * pw];
-        Gemm.Multiply<float>(batch * time, xf, inSize, w.Kernel, projection, pw, w.Bias);
-        var hA = new float[batch * up];
-        var hB = new float[batch * up];
-        var c = new float[batch * up];
-        var seq = new float[batch * time * u];
-        bool inB = LstmStepKernel.Sequence<float>(w, act, rec, batch, time, backwards, projection, hA, hB, c, seq);
-        var states = new float[2 * batch * u];
+        var projection = new T[batch * time * pw];
+        Gemm.Multiply<T>(batch * time, x, inSize, w.Kernel, projection, pw, w.Bias);
+        var hA = new T[batch * up];
+        var hB = new T[batch * up];
+        var c = new T[batch * up];
+        var seq = new T[batch * time * u];
+        bool inB = LstmStepKernel.Sequence<T>(w, act, rec, batch, time, backwards, projection, hA, hB, c, seq);
+        var states = new T[2 * batch * u];
         for (int b = 0; b < batch; b++)
             for (int j = 0; j < u; j++)
             {
@@ -324,6 +324,50 @@ public class RnnDriverTests
                 states[(batch + b) * u + j] = c[b * up + j];
             }
         return (seq, states);
+    }
+
+    /// <summary>
+    /// A float64 batch projected step by step (on one thread: the second call of a fresh workspace, the batch split's
+    /// timing of the other way; its halves are too small for it) gives the direct equations' values to 1e-10, and both
+    /// calls give the bits of the kernel fed one projection product over all rows and steps.
+    /// </summary>
+    [Fact]
+    public void Lstm_StepwiseProjection_Double_MatchesDirectEquationsAndWholeProjectionBitForBit()
+    {
+        int batch = 4, time = 200, inSize = 64, u = 64;
+        var rng = new Random(404);
+        var x = Random(rng, batch * time * inSize, 1.0);
+        var W = Random(rng, inSize * 4 * u, 0.2);
+        var U = Random(rng, u * 4 * u, 0.15);
+        var bias = Random(rng, 4 * u, 0.5);
+        var (seq, hRef, cRef) = ReferenceLstm(x, batch, time, inSize, u, W, U, bias, null, true, null, null);
+        var act = new Activation(ActivationKind.Tanh);
+        var rec = new Activation(ActivationKind.Sigmoid);
+        var cell = new LstmCell<double>(inSize, u, W, U, bias, act, rec);
+        var w = cell.Packed;
+        double[]? wholeSeq = null, wholeStates = null;
+        if (w is not null)
+        {
+            Assert.True(StepwiseProjection<double>.Applies(batch, time, inSize, w.ProjectionWidth));
+            (wholeSeq, wholeStates) = WholeProjectionKernel<double>(w, act, rec, x, batch, time, inSize, true);
+        }
+        var ws = new RnnWorkspace<double>();
+        for (int call = 0; call < 2; call++)
+        {
+            var states = new double[2 * batch * u];
+            var outSeq = new double[batch * time * u];
+            var last = new double[batch * u];
+            RnnDriver.Run<double>(cell, x, batch, time, [], true, false, states, outSeq, last, ws);
+            for (int i = 0; i < seq.Length; i++) Assert.Equal(seq[i], outSeq[i], 1e-10);
+            for (int i = 0; i < hRef.Length; i++)
+            {
+                Assert.Equal(hRef[i], states[i], 1e-10);
+                Assert.Equal(cRef[i], states[batch * u + i], 1e-10);
+            }
+            if (wholeSeq is null) continue; // no SIMD: the generic driver ran
+            Assert.Equal(wholeSeq, outSeq);
+            Assert.Equal(wholeStates, states);
+        }
     }
 
     /// <summary>
@@ -359,7 +403,7 @@ public class RnnDriverTests
             Assert.True(StepwiseProjection<float>.Applies(batch, time, inSize, w.ProjectionWidth));
             Assert.True(StepwiseProjection<float>.Applies(b0, time, inSize, w.ProjectionWidth));
             Assert.True(StepwiseProjection<float>.Applies(batch - b0, time, inSize, w.ProjectionWidth));
-            (wholeSeq, wholeStates) = WholeProjectionKernel(w, act, rec, xf, batch, time, inSize, backwards);
+            (wholeSeq, wholeStates) = WholeProjectionKernel<float>(w, act, rec, xf, batch, time, inSize, backwards);
         }
         var ws = new RnnWorkspace<float>();
         for (int call = 0; call < 2; call++)
