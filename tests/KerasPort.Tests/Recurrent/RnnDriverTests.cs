@@ -327,96 +327,59 @@ public class RnnDriverTests
     }
 
     /// <summary>
-    /// A float64 batch projected step by step (on one thread: the second call of a fresh workspace, the batch split's
-    /// timing of the other way; its halves are too small for it) gives the direct equations' values to 1e-10, and both
-    /// calls give the bits of the kernel fed one projection product over all rows and steps.
-    /// </summary>
-    [Fact]
-    public void Lstm_StepwiseProjection_Double_MatchesDirectEquationsAndWholeProjectionBitForBit()
-    {
-        int batch = 4, time = 200, inSize = 64, u = 64;
-        var rng = new Random(404);
-        var x = Random(rng, batch * time * inSize, 1.0);
-        var W = Random(rng, inSize * 4 * u, 0.2);
-        var U = Random(rng, u * 4 * u, 0.15);
-        var bias = Random(rng, 4 * u, 0.5);
-        var (seq, hRef, cRef) = ReferenceLstm(x, batch, time, inSize, u, W, U, bias, null, true, null, null);
-        var act = new Activation(ActivationKind.Tanh);
-        var rec = new Activation(ActivationKind.Sigmoid);
-        var cell = new LstmCell<double>(inSize, u, W, U, bias, act, rec);
-        var w = cell.Packed;
-        double[]? wholeSeq = null, wholeStates = null;
-        if (w is not null)
-        {
-            Assert.True(StepwiseProjection<double>.Applies(batch, time, inSize, w.ProjectionWidth));
-            (wholeSeq, wholeStates) = WholeProjectionKernel<double>(w, act, rec, x, batch, time, inSize, true);
-        }
-        var ws = new RnnWorkspace<double>();
-        for (int call = 0; call < 2; call++)
-        {
-            var states = new double[2 * batch * u];
-            var outSeq = new double[batch * time * u];
-            var last = new double[batch * u];
-            RnnDriver.Run<double>(cell, x, batch, time, [], true, false, states, outSeq, last, ws);
-            for (int i = 0; i < seq.Length; i++) Assert.Equal(seq[i], outSeq[i], 1e-10);
-            for (int i = 0; i < hRef.Length; i++)
-            {
-                Assert.Equal(hRef[i], states[i], 1e-10);
-                Assert.Equal(cRef[i], states[batch * u + i], 1e-10);
-            }
-            if (wholeSeq is null) continue; // no SIMD: the generic driver ran
-            Assert.Equal(wholeSeq, outSeq);
-            Assert.Equal(wholeStates, states);
-        }
-    }
-
-    /// <summary>
     /// Batches whose whole-sequence projection is larger than L2 are projected one step at a time as the steps reach it
-    /// (<see cref="StepwiseProjection{T}"/>), in each part of a batch-row split (the first call of a fresh workspace) and
-    /// on one thread (its second call, the batch split's timing of the other way): both give the direct equations' answer
-    /// and the bits of the kernel fed one projection product over all rows and steps.
+    /// (<see cref="StepwiseProjection{T}"/>): on one thread (the second call of a fresh workspace, the batch split's timing
+    /// of the other way) and, where the halves are large enough, in each part of a batch-row split (its first call). Both
+    /// calls give the direct equations' answer and the bits of the kernel fed one projection product over all rows and
+    /// steps; float32, and float64 (its 4-row halves too small: only the one-thread call is stepwise).
     /// </summary>
     [Theory]
-    [InlineData(4, 350, false)]
-    [InlineData(5, 350, true)]
-    public void Lstm_StepwiseProjection_SplitAndSerial_MatchDirectEquationsAndWholeProjectionBitForBit(int batch, int time, bool backwards)
+    [InlineData(false, 4, 350, 96, 96, false)]
+    [InlineData(false, 5, 350, 96, 96, true)]
+    [InlineData(true, 4, 200, 64, 64, true)]
+    public void Lstm_StepwiseProjection_MatchesDirectEquationsAndWholeProjectionBitForBit(bool float64, int batch, int time, int inSize, int u, bool backwards)
     {
-        int inSize = 96, u = 96;
+        if (float64) StepwiseCase<double>(batch, time, inSize, u, backwards, 1e-10, partsToo: false);
+        else StepwiseCase<float>(batch, time, inSize, u, backwards, 2e-5, partsToo: true);
+    }
+
+    private static void StepwiseCase<T>(int batch, int time, int inSize, int u, bool backwards, double tolerance, bool partsToo)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
         var rng = new Random(batch * 31 + time);
         var x = Random(rng, batch * time * inSize, 1.0);
         var W = Random(rng, inSize * 4 * u, 0.2);
         var U = Random(rng, u * 4 * u, 0.15);
         var bias = Random(rng, 4 * u, 0.5);
         var (seq, hRef, cRef) = ReferenceLstm(x, batch, time, inSize, u, W, U, bias, null, backwards, null, null);
+        static T[] Of(double[] a) => a.Select(T.CreateTruncating).ToArray();
         var act = new Activation(ActivationKind.Tanh);
         var rec = new Activation(ActivationKind.Sigmoid);
-        var cell = new LstmCell<float>(inSize, u, W.Select(v => (float)v).ToArray(), U.Select(v => (float)v).ToArray(),
-            bias.Select(v => (float)v).ToArray(), act, rec);
-        var xf = x.Select(v => (float)v).ToArray();
+        var cell = new LstmCell<T>(inSize, u, Of(W), Of(U), Of(bias), act, rec);
+        var xt = Of(x);
         var w = cell.Packed;
-        float[]? wholeSeq = null, wholeStates = null;
+        T[]? wholeSeq = null, wholeStates = null;
         if (w is not null)
         {
-            // the path is taken serially and by both parts of the split
-            int b0 = LstmSequenceJob<float>.ChooseBatchSplit(batch, time, inSize);
+            Assert.True(StepwiseProjection<T>.Applies(batch, time, inSize, w.ProjectionWidth));
+            int b0 = LstmSequenceJob<T>.ChooseBatchSplit(batch, time, inSize);
             Assert.True(b0 > 0);
-            Assert.True(StepwiseProjection<float>.Applies(batch, time, inSize, w.ProjectionWidth));
-            Assert.True(StepwiseProjection<float>.Applies(b0, time, inSize, w.ProjectionWidth));
-            Assert.True(StepwiseProjection<float>.Applies(batch - b0, time, inSize, w.ProjectionWidth));
-            (wholeSeq, wholeStates) = WholeProjectionKernel<float>(w, act, rec, xf, batch, time, inSize, backwards);
+            Assert.Equal(partsToo, StepwiseProjection<T>.Applies(b0, time, inSize, w.ProjectionWidth));
+            Assert.Equal(partsToo, StepwiseProjection<T>.Applies(batch - b0, time, inSize, w.ProjectionWidth));
+            (wholeSeq, wholeStates) = WholeProjectionKernel<T>(w, act, rec, xt, batch, time, inSize, backwards);
         }
-        var ws = new RnnWorkspace<float>();
+        var ws = new RnnWorkspace<T>();
         for (int call = 0; call < 2; call++)
         {
-            var states = new float[2 * batch * u];
-            var outSeq = new float[batch * time * u];
-            var last = new float[batch * u];
-            RnnDriver.Run<float>(cell, xf, batch, time, [], backwards, false, states, outSeq, last, ws);
-            for (int i = 0; i < seq.Length; i++) Assert.Equal(seq[i], outSeq[i], 2e-5);
+            var states = new T[2 * batch * u];
+            var outSeq = new T[batch * time * u];
+            var last = new T[batch * u];
+            RnnDriver.Run<T>(cell, xt, batch, time, [], backwards, false, states, outSeq, last, ws);
+            for (int i = 0; i < seq.Length; i++) Assert.Equal(seq[i], double.CreateTruncating(outSeq[i]), tolerance);
             for (int i = 0; i < hRef.Length; i++)
             {
-                Assert.Equal(hRef[i], states[i], 2e-5);
-                Assert.Equal(cRef[i], states[batch * u + i], 2e-5);
+                Assert.Equal(hRef[i], double.CreateTruncating(states[i]), tolerance);
+                Assert.Equal(cRef[i], double.CreateTruncating(states[batch * u + i]), tolerance);
             }
             if (wholeSeq is null) continue; // no SIMD: the generic driver ran
             Assert.Equal(wholeSeq, outSeq);
