@@ -241,6 +241,7 @@ public static class Gemm
         /// (a Dense(10) head reads one vector of its 64-column panel, not four), into a stack tile whose valid part is
         /// copied out. Each lane sums exactly as in a full tile.
         /// </summary>
+        [SkipLocalsInit] // the stack tile is written before it is read: C copied in when accumulating, else stored by the micro-kernel
         private static void EdgeTile(int rows, int width, int nr, int kc, ref T a, nint lda, ref T b, nint ldb, ref T c, nint ldc, bool acc, ref T bias, bool addBias)
         {
             Span<T> tile = stackalloc T[GemmLayout.MR * 64];
