@@ -239,10 +239,7 @@ public class RnnDriverTests
             var ws = new RnnWorkspace<float>();
             for (int rep = 0; rep < 20; rep++)
             {
-                var states = new float[2 * batch * u];
-                var outSeq = new float[batch * time * u];
-                var last = new float[batch * u];
-                RnnDriver.Run<float>(cell, xf, batch, time, [], false, false, states, outSeq, last, ws);
+                var (_, outSeq) = RunFromZeroStates(cell, xf, batch, time, false, ws);
                 if (rep == 0) results[k] = outSeq;
                 else Assert.Equal(results[k], outSeq);
             }
@@ -284,21 +281,36 @@ public class RnnDriverTests
         var rec = new Activation(ActivationKind.Sigmoid);
         var cell = new LstmCell<float>(inSize, u, Wf, Uf, bf, act, rec);
         var xf = x.Select(v => (float)v).ToArray();
-        var states = new float[2 * batch * u];
-        var outSeq = new float[batch * time * u];
-        var last = new float[batch * u];
-        RnnDriver.Run<float>(cell, xf, batch, time, [], backwards, false, states, outSeq, last, new RnnWorkspace<float>());
-        for (int i = 0; i < seq.Length; i++) Assert.Equal(seq[i], outSeq[i], 2e-5);
-        for (int i = 0; i < hRef.Length; i++)
-        {
-            Assert.Equal(hRef[i], states[i], 2e-5);
-            Assert.Equal(cRef[i], states[batch * u + i], 2e-5);
-        }
+        var (states, outSeq) = RunFromZeroStates(cell, xf, batch, time, backwards, new RnnWorkspace<float>());
+        NearReference(seq, hRef, cRef, outSeq, states, 2e-5);
         var w = cell.Packed;
         if (w is null) return; // no SIMD: the generic driver ran, nothing was split
         var (serialSeq, serialStates) = WholeProjectionKernel<float>(w, act, rec, xf, batch, time, inSize, backwards);
         Assert.Equal(serialSeq, outSeq);
         Assert.Equal(serialStates, states);
+    }
+
+    /// <summary>One unmasked driver run from zero states: the final states (h, then c) and the sequence output.</summary>
+    private static (T[] states, T[] seq) RunFromZeroStates<T>(LstmCell<T> cell, T[] x, int batch, int time, bool backwards, RnnWorkspace<T> ws)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        int u = cell.Units;
+        var states = new T[2 * batch * u];
+        var seq = new T[batch * time * u];
+        RnnDriver.Run<T>(cell, x, batch, time, [], backwards, false, states, seq, new T[batch * u], ws);
+        return (states, seq);
+    }
+
+    /// <summary>A run's sequence output and final h and c (states: all h, then all c) against the direct equations' values.</summary>
+    private static void NearReference<T>(double[] seqRef, double[] hRef, double[] cRef, T[] seq, T[] states, double tolerance)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < seqRef.Length; i++) Assert.Equal(seqRef[i], double.CreateTruncating(seq[i]), tolerance);
+        for (int i = 0; i < hRef.Length; i++)
+        {
+            Assert.Equal(hRef[i], double.CreateTruncating(states[i]), tolerance);
+            Assert.Equal(cRef[i], double.CreateTruncating(states[hRef.Length + i]), tolerance);
+        }
     }
 
     /// <summary>
@@ -371,16 +383,8 @@ public class RnnDriverTests
         var ws = new RnnWorkspace<T>();
         for (int call = 0; call < 2; call++)
         {
-            var states = new T[2 * batch * u];
-            var outSeq = new T[batch * time * u];
-            var last = new T[batch * u];
-            RnnDriver.Run<T>(cell, xt, batch, time, [], backwards, false, states, outSeq, last, ws);
-            for (int i = 0; i < seq.Length; i++) Assert.Equal(seq[i], double.CreateTruncating(outSeq[i]), tolerance);
-            for (int i = 0; i < hRef.Length; i++)
-            {
-                Assert.Equal(hRef[i], double.CreateTruncating(states[i]), tolerance);
-                Assert.Equal(cRef[i], double.CreateTruncating(states[batch * u + i]), tolerance);
-            }
+            var (states, outSeq) = RunFromZeroStates(cell, xt, batch, time, backwards, ws);
+            NearReference(seq, hRef, cRef, outSeq, states, tolerance);
             if (wholeSeq is null) continue; // no SIMD: the generic driver ran
             Assert.Equal(wholeSeq, outSeq);
             Assert.Equal(wholeStates, states);
@@ -415,16 +419,8 @@ public class RnnDriverTests
         var ws = new RnnWorkspace<float>();
         for (int rep = 0; rep < 3; rep++) // the workspace's pipeline is reused
         {
-            var states = new float[2 * u];
-            var outSeq = new float[time * u];
-            var last = new float[u];
-            RnnDriver.Run<float>(cell, xf, 1, time, [], false, false, states, outSeq, last, ws);
-            for (int i = 0; i < seq.Length; i++) Assert.Equal(seq[i], outSeq[i], 2e-5);
-            for (int i = 0; i < u; i++)
-            {
-                Assert.Equal(hRef[i], states[i], 2e-5);
-                Assert.Equal(cRef[i], states[u + i], 2e-5);
-            }
+            var (states, outSeq) = RunFromZeroStates(cell, xf, 1, time, false, ws);
+            NearReference(seq, hRef, cRef, outSeq, states, 2e-5);
             var w = cell.Packed;
             if (w is null) return; // no SIMD: the generic driver ran
             int up = w.PaddedUnits, pw = w.ProjectionWidth;

@@ -347,14 +347,12 @@ internal static class LstmStepKernel
         }
         int time = a.Time, u = a.Units, up = a.PaddedUnits;
         ref T projection = ref a.Projection;
-        int width = 4 * up;
         int j0 = a.First * TS.Count, j1 = Math.Min(a.End * TS.Count, u); // this call's units
-        if (a.Batch == 1 && a.First == 0 && a.End == 2 && up == 2 * TS.Count && (long)u * 4 * up * Unsafe.SizeOf<T>() <= PairMaximumRecurrentBytes
-            && a.ProjectionStepStride == width)
+        if (a.Batch == 1 && a.First == 0 && a.End == 2 && up == 2 * TS.Count && (long)u * 4 * up * Unsafe.SizeOf<T>() <= PairMaximumRecurrentBytes)
         {
             // a one-row layer of exactly two blocks (17..32 float units at 512 bits): the whole sequence in one loop
-            PairSequence<T, TV, TS, TRec, TAct>(rec, act, u, time, a.GoBackwards, ref a.HPrev, ref a.HNext, ref a.Recurrent, ref projection, ref a.CPrev,
-                a.StepGate, ref a.Sequence, a.HasSequence);
+            PairSequence<T, TV, TS, TRec, TAct>(rec, act, u, time, a.GoBackwards, ref a.HPrev, ref a.HNext, ref a.Recurrent, ref projection,
+                a.ProjectionStepStride, ref a.CPrev, a.StepGate, ref a.Sequence, a.HasSequence);
             return;
         }
         for (int s = 0; s < time; s++)
@@ -566,14 +564,14 @@ internal static class LstmStepKernel
 
     /// <summary>
     /// The whole sequence of a one-row layer of exactly two blocks, one <see cref="Pair"/> step after the other in one
-    /// loop (h ping-ponging between <paramref name="hA"/> and <paramref name="hB"/>, c in place, h of step s copied to
-    /// sequence[s·k ..] when <paramref name="hasSequence"/>). A step takes 500–600 cycles, and a call per step through
+    /// loop (h ping-ponging between <paramref name="hA"/> and <paramref name="hB"/>, c in place, the projection of time
+    /// step t at t·<paramref name="stepStride"/>, h of step s copied to sequence[s·k ..] when <paramref name="hasSequence"/>). A step takes 500–600 cycles, and a call per step through
     /// <see cref="Blocks"/> left the next step's independent work (projection address, loop control, argument set-up)
     /// behind the call and return: LSTM(32) b1, 100 steps, 16.8 → 13.9 µs. Same sums as <see cref="Pair"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void PairSequence<T, TV, TS, TRec, TAct>(TRec rec, TAct act, int k, int time, bool goBackwards, ref T hA, ref T hB, ref T b, ref T projection, ref T c,
-        IStepGate? stepGate, ref T sequence, bool hasSequence)
+    private static void PairSequence<T, TV, TS, TRec, TAct>(TRec rec, TAct act, int k, int time, bool goBackwards, ref T hA, ref T hB, ref T b, ref T projection,
+        nint stepStride, ref T c, IStepGate? stepGate, ref T sequence, bool hasSequence)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
     {
         nint w = TS.Count, ldb = 4 * w;
@@ -584,7 +582,7 @@ internal static class LstmStepKernel
         {
             int t = goBackwards ? time - 1 - s : s;
             stepGate?.WaitForStep(s);
-            ref T p = ref Unsafe.Add(ref projection, (nint)t * 8 * w);
+            ref T p = ref Unsafe.Add(ref projection, t * stepStride);
             PairProducts<T, TV, TS>(k, ref h, ref b, ref Unsafe.Add(ref b, panel), out TV zi, out TV zf, out TV zc, out TV zo, out TV yi, out TV yf, out TV yc, out TV yo);
             GatesPair<T, TV, TS, TRec, TAct>(rec, act, zi, zf, zc, zo, yi, yf, yc, yo, ref p, 4 * w, ref c, ref c, ref hn, w);
             if (hasSequence)
