@@ -36,7 +36,10 @@ internal static class PairWorker
     /// <summary>
     /// Runs <c>job.Run(0)</c> here and <c>job.Run(1)</c> on the worker, returning when both are done; both halves
     /// run here, one after the other, when the worker is busy or unavailable (<paramref name="inParallel"/> tells the
-    /// job which happened before it starts, through <see cref="IPairJob.Run"/>'s caller: it is false then).
+    /// job which happened before it starts, through <see cref="IPairJob.Run"/>'s caller: it is false then). The halves
+    /// must be independent of each other: when part 0 is done before the worker has taken part 1 (the worker's core
+    /// busy with another thread, a slow wake-up), part 1 is withdrawn and run here too, instead of waiting for a worker
+    /// that may not get its core for a scheduler time slice.
     /// </summary>
     public static void Run(IPairJob job, out bool inParallel)
     {
@@ -51,16 +54,28 @@ internal static class PairWorker
             EnsureThread();
             Post(job);
             inParallel = true;
+            bool takeOver = false;
             try
             {
                 job.Run(0);
             }
             finally
             {
-                CpuPause.Until(static () => s_pending == 0);
+                // the claim is read before it is written: in the usual case (taken long ago) that leaves its cache line
+                // shared instead of pulling it from the worker, which writes next to it when it finishes
+                if (s_pending != 0 && Volatile.Read(ref s_claim) == 0 && Interlocked.CompareExchange(ref s_claim, 2, 0) == 0)
+                {
+                    s_pending = 0; // withdrawn: the worker will not touch it
+                    takeOver = true;
+                }
+                else
+                {
+                    CpuPause.Until(static () => s_pending == 0);
+                }
                 s_job = null;
             }
             if (s_error is { } e) throw new AggregateException(e);
+            if (takeOver) job.Run(1);
         }
         finally
         {
