@@ -10,7 +10,7 @@ using KerasPort.Benchmarks.Workloads;
 namespace KerasPort.Benchmarks;
 
 /// <summary>
-/// dotnet run -c Release --project tools/KerasPort.Benchmarks -- [--quick] [--verify | --alloc] [--batch 1,8] [--filter *W3*] [BenchmarkDotNet options]
+/// dotnet run -c Release --project tools/KerasPort.Benchmarks -- [--quick] [--verify | --alloc | --side-by-side [SECONDS]] [--batch 1,8] [--filter *W3*] [BenchmarkDotNet options]
 /// </summary>
 public static class Program
 {
@@ -19,7 +19,7 @@ public static class Program
     {
         var rest = new List<string>();
         bool quick = false, verifyOnly = false, alloc = false, recheck = false;
-        double allocBudget = 5;
+        double allocBudget = 5, sideBySide = 0;
         int[]? batches = null;
         EngineKind[]? engines = null;
         for (int i = 0; i < args.Length; i++)
@@ -29,6 +29,10 @@ public static class Program
                 case "--quick": quick = true; break;
                 case "--verify": verifyOnly = true; recheck = true; break;
                 case "--alloc": alloc = true; break;
+                case "--side-by-side":
+                    sideBySide = i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : 8;
+                    if (i + 1 < args.Length && !args[i + 1].StartsWith('-')) i++;
+                    break;
                 case "--alloc-budget": allocBudget = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--batch": batches = args[++i].Split(',').Select(int.Parse).ToArray(); break;
                 case "--engine": engines = args[++i].Split(',').Select(e => Enum.Parse<EngineKind>(e, ignoreCase: true)).ToArray(); break;
@@ -83,6 +87,17 @@ public static class Program
             return nonZero == 0 && refused.Count == 0 ? 0 : 1;
         }
 
+        if (sideBySide > 0)
+        {
+            Console.WriteLine($"\n== side by side in one process (engines timed in turns)");
+            var sideTable = SideBySide.Run(timed, sideBySide, Console.Out);
+            Directory.CreateDirectory(Path.Combine("BenchmarkDotNet.Artifacts", "results"));
+            var sideFile = Path.Combine("BenchmarkDotNet.Artifacts", "results", "side-by-side.md");
+            File.WriteAllText(sideFile, MachineInfo.Describe() + "\n\n" + sideTable + $"\n{MachineInfo.LoadAverage()}, {MachineInfo.CoreRoundTrip()} after the run.\n");
+            Console.WriteLine($"side-by-side table written to {sideFile}");
+            return refused.Count == 0 ? 0 : 1;
+        }
+
         var config = BenchConfig.Create(quick, cacheDir)
             .AddFilter(new SimpleFilter(bc =>
                 !refused.Contains((WorkloadSuites.WorkloadOf(bc.Descriptor.Type), (int)bc.Parameters["Batch"])) &&
@@ -126,6 +141,8 @@ public static class Program
                              other modes reuse a passing verdict cached for the same weights, inputs and builds
           --alloc            managed bytes per steady-state predict over 1000 calls (time-capped)
           --alloc-budget S   seconds per case and engine for --alloc (default 5)
+          --side-by-side [S] all three engines of a case in one process, timed in turns of >= 40 ms blocks for
+                             S seconds a case (default 8): medians and ratios that meet the same machine
           --batch 1,8        only these batch sizes
           --engine Ort1T,Ort2T  only time these engines (KerasPort, Ort1T, Ort2T); the gate still checks all
           --filter GLOB      BenchmarkDotNet filter on Namespace.Type.Method, e.g. *W3* or *Gru*
