@@ -30,8 +30,12 @@ public static class Program
                 case "--verify": verifyOnly = true; recheck = true; break;
                 case "--alloc": alloc = true; break;
                 case "--side-by-side":
-                    sideBySide = i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : 8;
-                    if (i + 1 < args.Length && !args[i + 1].StartsWith('-')) i++;
+                    sideBySide = 8;
+                    if (i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double seconds))
+                    {
+                        sideBySide = seconds;
+                        i++;
+                    }
                     break;
                 case "--alloc-budget": allocBudget = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--batch": batches = args[++i].Split(',').Select(int.Parse).ToArray(); break;
