@@ -32,6 +32,15 @@ public class PairWorkerTests
         }
     }
 
+    /// <summary>One call; checks that each half ran exactly once (or the job once serially). True when it ran in parallel.</summary>
+    private static bool RunOnce(RecordingJob job)
+    {
+        job.Serial = job.Part0 = job.Part1 = job.Part1OnCaller = 0;
+        PairWorker.Run(job, out bool inParallel);
+        Assert.Equal(inParallel ? (0, 1, 1) : (1, 0, 0), (job.Serial, job.Part0, job.Part1));
+        return inParallel;
+    }
+
     [Fact]
     public void A_half_the_worker_has_not_taken_is_run_by_the_caller_once()
     {
@@ -43,15 +52,7 @@ public class PairWorkerTests
         for (int attempt = 0; attempt < 200 && takenOver == 0; attempt++)
         {
             Thread.Sleep(2);
-            job.Serial = job.Part0 = job.Part1 = job.Part1OnCaller = 0;
-            PairWorker.Run(job, out bool inParallel);
-            if (!inParallel)
-            {
-                Assert.Equal((1, 0, 0), (job.Serial, job.Part0, job.Part1));
-                continue;
-            }
-            Assert.Equal((0, 1, 1), (job.Serial, job.Part0, job.Part1));
-            takenOver += job.Part1OnCaller;
+            if (RunOnce(job)) takenOver += job.Part1OnCaller;
         }
         Assert.Equal(1, takenOver);
     }
@@ -65,16 +66,9 @@ public class PairWorkerTests
         // part 0 from nothing to a few microseconds: the worker's claim and the caller's withdrawal meet in every order
         for (int i = 0; i < 3000; i++)
         {
-            job.Serial = job.Part0 = job.Part1 = job.Part1OnCaller = 0;
             job.SpinPart0 = i % 7 * 40;
             if (i % 500 == 0) Thread.Sleep(1);
-            PairWorker.Run(job, out bool inParallel);
-            if (!inParallel)
-            {
-                Assert.Equal((1, 0, 0), (job.Serial, job.Part0, job.Part1));
-                continue;
-            }
-            Assert.Equal((0, 1, 1), (job.Serial, job.Part0, job.Part1));
+            if (!RunOnce(job)) continue;
             onCaller += job.Part1OnCaller;
             onWorker += 1 - job.Part1OnCaller;
         }
