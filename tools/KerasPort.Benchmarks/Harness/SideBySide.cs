@@ -59,8 +59,8 @@ internal static class SideBySide
                 for (int j = 0; j < engines.Length; j++)
                 {
                     int e = (round + j) % engines.Length; // KP first, then 1T first, then 2T first, ...
+                    Quiesce(); // also after the warm-up, whose last engine may be ORT's spinning 2T session
                     blocks[e].Add(TimeBlock(engines[e]));
-                    Quiesce();
                 }
                 round++;
             }
