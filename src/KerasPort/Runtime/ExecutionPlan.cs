@@ -1,4 +1,5 @@
 using System.Numerics;
+using KerasPort.Runtime.Layers;
 
 namespace KerasPort.Runtime;
 
@@ -22,7 +23,14 @@ internal sealed class ExecutionPlan<T> where T : unmanaged, IFloatingPointIeee75
         OutputSlots = outputSlots;
         SlotCount = slotCount;
         IsStateful = steps.Any(s => s.Runner.IsStateful);
+        _denseChain = new bool[steps.Count];
+        for (int s = 0; s + 1 < steps.Count; s++)
+            _denseChain[s] = steps[s].Runner is DenseRunner<T> && steps[s + 1].Runner is DenseRunner<T>
+                && steps[s].Outputs.Length == 1 && steps[s + 1].Inputs.Length == 1 && steps[s + 1].Inputs[0] == steps[s].Outputs[0];
     }
+
+    // step s is a Dense layer whose output the Dense layer of step s + 1 reads: the two may run as one two-thread job
+    private readonly bool[] _denseChain;
 
     public IReadOnlyList<PlanStep<T>> Steps { get; }
     public int InputCount { get; }
@@ -87,11 +95,23 @@ internal sealed class ExecutionPlan<T> where T : unmanaged, IFloatingPointIeee75
             var step = Steps[s];
             var ins = frame.StepInputs[s];
             var outs = frame.StepOutputs[s];
+            if (_denseChain[s] && ((DenseRunner<T>)step.Runner).TryRunWithNext((DenseRunner<T>)Steps[s + 1].Runner, ins[0], outs[0], frame.StepOutputs[s + 1][0]))
+            {
+                PropagateMask(step, ins, outs);
+                s++;
+                PropagateMask(Steps[s], frame.StepInputs[s], frame.StepOutputs[s]);
+                continue;
+            }
             step.Runner.Run(ins, outs, frame.Workspaces[s], state);
-            if (step.Runner.PropagatesMask && ins.Length > 0 && ins[0].HasMask)
-                foreach (var o in outs)
-                    if (o.HasMask) ins[0].Mask.CopyTo(o.Mask);
+            PropagateMask(step, ins, outs);
         }
+    }
+
+    private static void PropagateMask(PlanStep<T> step, Slot<T>[] ins, Slot<T>[] outs)
+    {
+        if (step.Runner.PropagatesMask && ins.Length > 0 && ins[0].HasMask)
+            foreach (var o in outs)
+                if (o.HasMask) ins[0].Mask.CopyTo(o.Mask);
     }
 
     /// <summary>All buffers for one set of input shapes.</summary>

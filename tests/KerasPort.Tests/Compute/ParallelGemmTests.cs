@@ -93,6 +93,94 @@ public class ParallelGemmTests
         Assert.Throws<ArgumentException>(() => Gemm.MultiplyPanels(m, a, k, packed, 0, packed.Panels + 1, c, n, bias));
     }
 
+    /// <summary>
+    /// Two column-split layers as one job (<see cref="ParallelGemm.TryMultiplyActivateChain{T}"/>): the same bits as the
+    /// two serial products and activations, for both layers' outputs; refused (nothing written) when a layer would not be
+    /// split by columns.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 256, 512, 512, ActivationKind.Relu, ActivationKind.Relu)] // W6's first two layers
+    [InlineData(2, 33, 130, 100, ActivationKind.Tanh, ActivationKind.Linear)]
+    [InlineData(5, 300, 129, 257, ActivationKind.Sigmoid, ActivationKind.Relu)] // k over one k-block
+    public void Chain_gives_the_serial_products_bit_for_bit(int m, int k, int n1, int n2, ActivationKind act1, ActivationKind act2)
+    {
+        ChainCase<float>(m, k, n1, n2, act1, act2);
+        ChainCase<double>(m, k, n1, n2, act1, act2);
+    }
+
+    private static void ChainCase<T>(int m, int k, int n1, int n2, ActivationKind act1, ActivationKind act2) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rnd = new Random(m * 1000 + k + n1 + n2);
+        T[] a = KernelAssert.Uniform<T>(rnd, m * k, -1, 1);
+        T[] w1 = KernelAssert.Uniform<T>(rnd, k * n1, -0.2, 0.2), bias1 = KernelAssert.Uniform<T>(rnd, n1, -1, 1);
+        T[] w2 = KernelAssert.Uniform<T>(rnd, n1 * n2, -0.2, 0.2), bias2 = KernelAssert.Uniform<T>(rnd, n2, -1, 1);
+        var p1 = PackedMatrix<T>.Pack(w1, k, n1);
+        var p2 = PackedMatrix<T>.Pack(w2, n1, n2);
+        Activation f1 = new(act1), f2 = new(act2);
+        var serial1 = new T[m * n1];
+        var serial2 = new T[m * n2];
+        Gemm.Multiply(m, a, k, p1, serial1, n1, bias1);
+        if (f1.Kind != ActivationKind.Linear) ActivationFunctions.Apply(f1, serial1.AsSpan(), n1);
+        Gemm.Multiply(m, serial1, n1, p2, serial2, n2, bias2);
+        if (f2.Kind != ActivationKind.Linear) ActivationFunctions.Apply(f2, serial2.AsSpan(), n2);
+        var c1 = new T[m * n1];
+        var c2 = new T[m * n2];
+        // twice: a first call may find the worker asleep and do its part (see the test below); the second, right after
+        // it, finds the worker polling for work and meets it halfway
+        for (int call = 0; call < 2; call++)
+        {
+            Array.Clear(c1);
+            Array.Clear(c2);
+            bool chained = ParallelGemm.TryMultiplyActivateChain(m, a, p1, c1, bias1, f1, p2, c2, bias2, f2, minimumWork: 0);
+            Assert.Equal(PairWorker.Available, chained);
+            if (!chained) return;
+            Assert.Equal(serial1, c1);
+            Assert.Equal(serial2, c2);
+        }
+
+        // a second layer of one panel is not split by columns: refused, nothing written
+        var narrow = PackedMatrix<T>.Pack(w2.AsSpan(0, n1 * 3).ToArray(), n1, 3);
+        var untouched = new T[m * 3];
+        Array.Clear(c1);
+        Assert.False(ParallelGemm.TryMultiplyActivateChain(m, a, p1, c1, bias1, f1, narrow, untouched, bias2.AsSpan(0, 3), f2, minimumWork: 0));
+        Assert.All(c1, v => Assert.Equal(T.Zero, v));
+    }
+
+    /// <summary>
+    /// The chain's caller reaching the meeting point before the worker has taken its part (the worker asleep and a first
+    /// layer of a few hundred multiply-adds) does that part itself: the same bits, and the withdrawal is seen.
+    /// </summary>
+    [Fact]
+    public void Chain_caller_does_an_untaken_part_itself()
+    {
+        if (!PairWorker.Available) return;
+        var rnd = new Random(11);
+        int m = 1, k = 4, n1 = 130, n2 = 140;
+        float[] a = KernelAssert.Uniform<float>(rnd, m * k, -1, 1);
+        float[] w1 = KernelAssert.Uniform<float>(rnd, k * n1, -1, 1), w2 = KernelAssert.Uniform<float>(rnd, n1 * n2, -0.2, 0.2);
+        float[] bias1 = KernelAssert.Uniform<float>(rnd, n1, -1, 1), bias2 = KernelAssert.Uniform<float>(rnd, n2, -1, 1);
+        var p1 = PackedMatrix<float>.Pack(w1, k, n1);
+        var p2 = PackedMatrix<float>.Pack(w2, n1, n2);
+        var relu = new Activation(ActivationKind.Relu);
+        var serial1 = new float[n1];
+        var serial2 = new float[n2];
+        Gemm.Multiply(m, a, k, p1, serial1, n1, bias1);
+        ActivationFunctions.Apply(relu, serial1.AsSpan(), n1);
+        Gemm.Multiply(m, serial1, n1, p2, serial2, n2, bias2);
+        ActivationFunctions.Apply(relu, serial2.AsSpan(), n2);
+        int before = ParallelGemm.ChainWithdrawals<float>();
+        for (int attempt = 0; attempt < 200 && ParallelGemm.ChainWithdrawals<float>() == before; attempt++)
+        {
+            Thread.Sleep(2); // the worker blocks after PairWorker.SpinMicroseconds without work
+            var c1 = new float[n1];
+            var c2 = new float[n2];
+            Assert.True(ParallelGemm.TryMultiplyActivateChain(m, a, p1, c1, bias1, relu, p2, c2, bias2, relu, minimumWork: 0));
+            Assert.Equal(serial1, c1);
+            Assert.Equal(serial2, c2);
+        }
+        Assert.True(ParallelGemm.ChainWithdrawals<float>() > before, "the caller never found the worker's part untaken");
+    }
+
     [Fact]
     public void Softmax_is_applied_per_row_in_each_half()
     {

@@ -84,6 +84,18 @@ internal static class PairWorker
     }
 
     /// <summary>
+    /// From inside part 0 of a <see cref="Run"/>: withdraws part 1 if the worker has not taken it yet, so the caller can do
+    /// it itself (a job whose parts meet before they end, where part 0 cannot simply finish first). True when withdrawn:
+    /// the worker will not run it, and <see cref="Run"/> neither waits for it nor runs it after part 0.
+    /// </summary>
+    public static bool TryWithdraw()
+    {
+        if (s_pending == 0 || Volatile.Read(ref s_claim) != 0 || Interlocked.CompareExchange(ref s_claim, 2, 0) != 0) return false;
+        s_pending = 0;
+        return true;
+    }
+
+    /// <summary>
     /// Like <see cref="Run"/> for a job whose part 0 completes the whole job by itself when part 1 never runs (part 1
     /// only helps, e.g. through <see cref="PairPhases"/>): when part 0 returns before the worker has taken part 1 (a
     /// busy machine, a slow wake-up), part 1 is withdrawn instead of waited for. Otherwise returns when both are done.

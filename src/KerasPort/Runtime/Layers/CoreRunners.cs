@@ -51,6 +51,19 @@ internal sealed class DenseRunner<T> : LayerRunner<T> where T : unmanaged, IFloa
         Gemm.Multiply(rows, _units, _inputDim, x.Data, _inputDim, _kernel, _units, y, _units, _bias ?? default);
         if (_activation.Kind != ActivationKind.Linear) ActivationFunctions.Apply(_activation, y, _units);
     }
+
+    /// <summary>
+    /// This layer, then <paramref name="next"/> on this layer's output, as one two-thread job when both are products of a
+    /// few rows split by column panels (<see cref="ParallelGemm.TryMultiplyActivateChain{T}"/>: one meeting of the cores
+    /// instead of two hand-overs, the same bits). False, having run nothing, otherwise.
+    /// </summary>
+    public bool TryRunWithNext(DenseRunner<T> next, Slot<T> input, Slot<T> output, Slot<T> nextOutput)
+    {
+        if (_packed is null || next._packed is null || _units != next._inputDim) return false;
+        int rows = input.Length / _inputDim;
+        return ParallelGemm.TryMultiplyActivateChain(rows, input.Data, _packed, output.Data, _bias ?? default, _activation,
+            next._packed, nextOutput.Data, next._bias ?? default, next._activation);
+    }
 }
 
 /// <summary>An activation applied element-wise (or softmax over an axis): Activation, ReLU, LeakyReLU, ELU, Softmax layers.</summary>
