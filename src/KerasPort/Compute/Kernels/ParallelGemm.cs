@@ -124,7 +124,7 @@ internal static unsafe class ParallelGemm
         public readonly int BiasLength = biasLength;
         public readonly Activation Activation = activation;
 
-        /// <summary>C's column panels of half <paramref name="part"/> (0: the first Panels/2) = act(A·B + bias).</summary>
+        /// <summary>C's column panels of half <paramref name="part"/> (0: the first Panels/2, 1: the rest, −1: all) = act(A·B + bias).</summary>
         public void Half(int m, T* a, int part)
         {
             int k = B.Rows, n = B.Columns, half = B.Panels / 2;
@@ -224,13 +224,7 @@ internal static unsafe class ParallelGemm
             int k = b.Rows, n = b.Columns;
             if (ByColumns)
             {
-                int half = b.Panels / 2;
-                int firstPanel = part == 1 ? half : 0, endPanel = part == 0 ? half : b.Panels;
-                var all = new Span<T>(C, M * n);
-                Gemm.MultiplyPanels(M, new ReadOnlySpan<T>(A, M * k), k, b, firstPanel, endPanel, all, n, new ReadOnlySpan<T>(Bias, BiasLength));
-                if (Activation.Kind == ActivationKind.Linear) return;
-                int j0 = firstPanel * b.PanelWidth, width = Math.Min(endPanel * b.PanelWidth, n) - j0;
-                for (int r = 0; r < M && width > 0; r++) ActivationFunctions.Apply(Activation, all.Slice(r * n + j0, width));
+                new Layer<T>(b, C, Bias, BiasLength, Activation).Half(M, A, part);
                 return;
             }
             int mr = GemmLayout.MR;
