@@ -1,5 +1,4 @@
 using System.Numerics;
-using KerasPort.Runtime.Layers;
 
 namespace KerasPort.Runtime;
 
@@ -23,14 +22,13 @@ internal sealed class ExecutionPlan<T> where T : unmanaged, IFloatingPointIeee75
         OutputSlots = outputSlots;
         SlotCount = slotCount;
         IsStateful = steps.Any(s => s.Runner.IsStateful);
-        _denseChain = new bool[steps.Count];
+        _feedsNext = new bool[steps.Count];
         for (int s = 0; s + 1 < steps.Count; s++)
-            _denseChain[s] = steps[s].Runner is DenseRunner<T> && steps[s + 1].Runner is DenseRunner<T>
-                && steps[s].Outputs.Length == 1 && steps[s + 1].Inputs.Length == 1 && steps[s + 1].Inputs[0] == steps[s].Outputs[0];
+            _feedsNext[s] = steps[s].Outputs.Length == 1 && steps[s + 1].Inputs.Length == 1 && steps[s + 1].Inputs[0] == steps[s].Outputs[0];
     }
 
-    // step s is a Dense layer whose output the Dense layer of step s + 1 reads: the two may run as one two-thread job
-    private readonly bool[] _denseChain;
+    // step s has one output, which is the single input of step s + 1: the two may run together (LayerRunner.TryRunWithNext)
+    private readonly bool[] _feedsNext;
 
     public IReadOnlyList<PlanStep<T>> Steps { get; }
     public int InputCount { get; }
@@ -95,7 +93,7 @@ internal sealed class ExecutionPlan<T> where T : unmanaged, IFloatingPointIeee75
             var step = Steps[s];
             var ins = frame.StepInputs[s];
             var outs = frame.StepOutputs[s];
-            if (_denseChain[s] && ((DenseRunner<T>)step.Runner).TryRunWithNext((DenseRunner<T>)Steps[s + 1].Runner, ins[0], outs[0], frame.StepOutputs[s + 1][0]))
+            if (_feedsNext[s] && step.Runner.TryRunWithNext(Steps[s + 1].Runner, ins[0], outs[0], frame.StepOutputs[s + 1][0]))
             {
                 PropagateMask(step, ins, outs);
                 s++;

@@ -41,6 +41,14 @@ internal abstract class LayerRunner<T> where T : unmanaged, IFloatingPointIeee75
     /// <summary>Computes the outputs. Output slots are already sized; masks flagged by <see cref="OutputMasked"/> must be filled.</summary>
     public abstract void Run(Slot<T>[] inputs, Slot<T>[] outputs, object? workspace, RunState<T> state);
 
+    /// <summary>
+    /// Runs this layer and <paramref name="next"/>, the plan's next step, which reads this layer's single output as its
+    /// single input, together when the two layers know a faster way than one after the other (two Dense layers split over
+    /// both cores meet once instead of twice). False, having run nothing, otherwise (the default). Neither layer may have
+    /// a workspace or use the run state when it returns true.
+    /// </summary>
+    public virtual bool TryRunWithNext(LayerRunner<T> next, Slot<T> input, Slot<T> output, Slot<T> nextOutput) => false;
+
     /// <summary>True for stateful layers, whose states persist across calls in <see cref="RunState{T}"/>.</summary>
     public virtual bool IsStateful => false;
 

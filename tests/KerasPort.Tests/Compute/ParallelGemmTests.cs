@@ -117,12 +117,7 @@ public class ParallelGemmTests
         var p1 = PackedMatrix<T>.Pack(w1, k, n1);
         var p2 = PackedMatrix<T>.Pack(w2, n1, n2);
         Activation f1 = new(act1), f2 = new(act2);
-        var serial1 = new T[m * n1];
-        var serial2 = new T[m * n2];
-        Gemm.Multiply(m, a, k, p1, serial1, n1, bias1);
-        if (f1.Kind != ActivationKind.Linear) ActivationFunctions.Apply(f1, serial1.AsSpan(), n1);
-        Gemm.Multiply(m, serial1, n1, p2, serial2, n2, bias2);
-        if (f2.Kind != ActivationKind.Linear) ActivationFunctions.Apply(f2, serial2.AsSpan(), n2);
+        var (serial1, serial2) = SerialChain(m, a, p1, bias1, f1, p2, bias2, f2);
         var c1 = new T[m * n1];
         var c2 = new T[m * n2];
         // twice: a first call may find the worker asleep and do its part (see the test below); the second, right after
@@ -146,6 +141,20 @@ public class ParallelGemmTests
         Assert.All(c1, v => Assert.Equal(T.Zero, v));
     }
 
+    /// <summary>The two layers one after the other on this thread: the serial GEMM and the activation of each.</summary>
+    private static (T[] c1, T[] c2) SerialChain<T>(int m, T[] a, PackedMatrix<T> p1, T[] bias1, Activation f1, PackedMatrix<T> p2, T[] bias2, Activation f2)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n1 = p1.Columns, n2 = p2.Columns;
+        var c1 = new T[m * n1];
+        var c2 = new T[m * n2];
+        Gemm.Multiply(m, a, p1.Rows, p1, c1, n1, bias1);
+        if (f1.Kind != ActivationKind.Linear) ActivationFunctions.Apply(f1, c1.AsSpan(), n1);
+        Gemm.Multiply(m, c1, n1, p2, c2, n2, bias2);
+        if (f2.Kind != ActivationKind.Linear) ActivationFunctions.Apply(f2, c2.AsSpan(), n2);
+        return (c1, c2);
+    }
+
     /// <summary>
     /// The chain's caller reaching the meeting point before the worker has taken its part (the worker asleep and a first
     /// layer of a few hundred multiply-adds) does that part itself: the same bits, and the withdrawal is seen.
@@ -162,12 +171,7 @@ public class ParallelGemmTests
         var p1 = PackedMatrix<float>.Pack(w1, k, n1);
         var p2 = PackedMatrix<float>.Pack(w2, n1, n2);
         var relu = new Activation(ActivationKind.Relu);
-        var serial1 = new float[n1];
-        var serial2 = new float[n2];
-        Gemm.Multiply(m, a, k, p1, serial1, n1, bias1);
-        ActivationFunctions.Apply(relu, serial1.AsSpan(), n1);
-        Gemm.Multiply(m, serial1, n1, p2, serial2, n2, bias2);
-        ActivationFunctions.Apply(relu, serial2.AsSpan(), n2);
+        var (serial1, serial2) = SerialChain(m, a, p1, bias1, relu, p2, bias2, relu);
         int before = ParallelGemm.ChainWithdrawals<float>();
         for (int attempt = 0; attempt < 200 && ParallelGemm.ChainWithdrawals<float>() == before; attempt++)
         {

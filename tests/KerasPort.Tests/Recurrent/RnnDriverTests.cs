@@ -264,12 +264,7 @@ public class RnnDriverTests
     [InlineData(14, 30, 5, 40, true)]  // halves of 7 rows: tiles 4 3, the serial run 5 5 4
     public void Lstm_BatchRowSplit_MatchesDirectEquationsAndSerialKernelBitForBit(int batch, int time, int inSize, int u, bool backwards)
     {
-        var rng = new Random(batch * 100 + u);
-        var x = Random(rng, batch * time * inSize, 1.0);
-        var W = Random(rng, inSize * 4 * u, 0.3);
-        var U = Random(rng, u * 4 * u, 0.2);
-        var bias = Random(rng, 4 * u, 0.5);
-        var (seq, hRef, cRef) = ReferenceLstm(x, batch, time, inSize, u, W, U, bias, null, backwards, null, null);
+        var (x, W, U, bias, seq, hRef, cRef) = RandomLstm(new Random(batch * 100 + u), batch, time, inSize, u, 0.3, 0.2, backwards);
         Assert.True((long)time * batch * u * 4 * u >= LstmCell<float>.ParallelMinimumWork);
         // (a fresh workspace's first call takes the split: the batch split's SplitTuner starts its warm-up with it)
         Assert.True((long)u * 4 * u * sizeof(float) <= LstmCell<float>.BatchSplitMaximumRecurrentBytes);
@@ -288,6 +283,21 @@ public class RnnDriverTests
         var (serialSeq, serialStates) = WholeProjectionKernel<float>(w, act, rec, xf, batch, time, inSize, backwards);
         Assert.Equal(serialSeq, outSeq);
         Assert.Equal(serialStates, states);
+    }
+
+    /// <summary>
+    /// Random inputs (scale 1), kernel, recurrent kernel and bias (scale 0.5), drawn from <paramref name="rng"/> in that
+    /// order, and the direct equations' answer from zero states (sequence output, final h, final c).
+    /// </summary>
+    private static (double[] x, double[] W, double[] U, double[] bias, double[] seq, double[] hRef, double[] cRef) RandomLstm(Random rng,
+        int batch, int time, int inSize, int u, double kernelScale, double recurrentScale, bool backwards)
+    {
+        var x = Random(rng, batch * time * inSize, 1.0);
+        var W = Random(rng, inSize * 4 * u, kernelScale);
+        var U = Random(rng, u * 4 * u, recurrentScale);
+        var bias = Random(rng, 4 * u, 0.5);
+        var (seq, hRef, cRef) = ReferenceLstm(x, batch, time, inSize, u, W, U, bias, null, backwards, null, null);
+        return (x, W, U, bias, seq, hRef, cRef);
     }
 
     /// <summary>One unmasked driver run from zero states: the final states (h, then c) and the sequence output.</summary>
@@ -358,12 +368,7 @@ public class RnnDriverTests
     private static void StepwiseCase<T>(int batch, int time, int inSize, int u, bool backwards, double tolerance, bool partsToo)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
-        var rng = new Random(batch * 31 + time);
-        var x = Random(rng, batch * time * inSize, 1.0);
-        var W = Random(rng, inSize * 4 * u, 0.2);
-        var U = Random(rng, u * 4 * u, 0.15);
-        var bias = Random(rng, 4 * u, 0.5);
-        var (seq, hRef, cRef) = ReferenceLstm(x, batch, time, inSize, u, W, U, bias, null, backwards, null, null);
+        var (x, W, U, bias, seq, hRef, cRef) = RandomLstm(new Random(batch * 31 + time), batch, time, inSize, u, 0.2, 0.15, backwards);
         static T[] Of(double[] a) => a.Select(T.CreateTruncating).ToArray();
         var act = new Activation(ActivationKind.Tanh);
         var rec = new Activation(ActivationKind.Sigmoid);

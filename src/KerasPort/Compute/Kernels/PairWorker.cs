@@ -61,17 +61,8 @@ internal static class PairWorker
             }
             finally
             {
-                // the claim is read before it is written: in the usual case (taken long ago) that leaves its cache line
-                // shared instead of pulling it from the worker, which writes next to it when it finishes
-                if (s_pending != 0 && Volatile.Read(ref s_claim) == 0 && Interlocked.CompareExchange(ref s_claim, 2, 0) == 0)
-                {
-                    s_pending = 0; // withdrawn: the worker will not touch it
-                    takeOver = true;
-                }
-                else
-                {
-                    CpuPause.Until(static () => s_pending == 0);
-                }
+                takeOver = TryWithdraw();
+                if (!takeOver) CpuPause.Until(static () => s_pending == 0);
                 s_job = null;
             }
             if (s_error is { } e) throw new AggregateException(e);
@@ -84,14 +75,17 @@ internal static class PairWorker
     }
 
     /// <summary>
-    /// From inside part 0 of a <see cref="Run"/>: withdraws part 1 if the worker has not taken it yet, so the caller can do
-    /// it itself (a job whose parts meet before they end, where part 0 cannot simply finish first). True when withdrawn:
-    /// the worker will not run it, and <see cref="Run"/> neither waits for it nor runs it after part 0.
+    /// From inside part 0 of a <see cref="Run"/> (or at its end, as <see cref="Run"/> and <see cref="RunLed"/> do):
+    /// withdraws part 1 if the worker has not taken it yet, so the caller can do it itself (also a job whose parts meet
+    /// before they end, where part 0 cannot simply finish first). True when withdrawn: the worker will not run it, and
+    /// <see cref="Run"/> neither waits for it nor runs it again after part 0.
     /// </summary>
     public static bool TryWithdraw()
     {
+        // the claim is read before it is written: in the usual case (taken long ago) that leaves its cache line shared
+        // instead of pulling it from the worker, which writes next to it when it finishes
         if (s_pending == 0 || Volatile.Read(ref s_claim) != 0 || Interlocked.CompareExchange(ref s_claim, 2, 0) != 0) return false;
-        s_pending = 0;
+        s_pending = 0; // withdrawn: the worker will not touch it
         return true;
     }
 
@@ -120,8 +114,7 @@ internal static class PairWorker
             }
             finally
             {
-                if (Interlocked.CompareExchange(ref s_claim, 2, 0) == 0) s_pending = 0; // withdrawn: the worker will not touch it
-                else waited = CpuPause.UntilTimed(static () => s_pending == 0);
+                if (!TryWithdraw()) waited = CpuPause.UntilTimed(static () => s_pending == 0);
                 s_job = null;
             }
             if (s_error is { } e) throw new AggregateException(e);

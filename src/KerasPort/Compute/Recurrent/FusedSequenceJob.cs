@@ -142,15 +142,8 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
         if (StepwiseProjection<T>.Applies(count, Time, InputSize, pw))
         {
             T* step = Projection + (long)first * pw;
-            steps.Start(w.Kernel, w.Bias, Inputs + (long)first * Time * InputSize, InputSize, count, Time, GoBackwards, step);
-            try
-            {
+            using (steps.Start(w.Kernel, w.Bias, Inputs + (long)first * Time * InputSize, InputSize, count, Time, GoBackwards, step))
                 w.Steps(count, Time, GoBackwards, step, hA, hB, sequence, 0, Time, 0, w.Blocks, null, steps);
-            }
-            finally
-            {
-                steps.Clear();
-            }
             return;
         }
         Project(first * Time, count * Time);

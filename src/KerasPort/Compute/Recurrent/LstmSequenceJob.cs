@@ -169,15 +169,8 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
         {
             // this part's rows of one step at a time, in this part's rows of the projection buffer
             T* step = Projection + (long)first * pw;
-            steps.Start(w.Kernel, w.Bias, x, InputSize, count, Time, GoBackwards, step);
-            try
-            {
+            using (steps.Start(w.Kernel, w.Bias, x, InputSize, count, Time, GoBackwards, step))
                 LstmStepKernel.SequenceStepwise(w, Activation, RecurrentActivation, count, Time, GoBackwards, step, hA, hB, c, sequence, steps);
-            }
-            finally
-            {
-                steps.Clear();
-            }
             return;
         }
         T* y = Projection + (long)first * Time * pw;

@@ -9,7 +9,7 @@ namespace KerasPort.Compute.Recurrent;
 /// cache, instead of for the whole sequence first (megabytes for a batch, written out and read back from L3). Each
 /// step's rows are one product of two rows or more, so every row sums exactly as in one product over all rows and steps
 /// (<see cref="Gemm"/>, with inputs up to one k-block). Reused by one thread at a time (a serial run, or one part of a
-/// batch split); the pointers are valid only between <see cref="Start"/> and <see cref="Clear"/>.
+/// batch split); the pointers are valid only while the scope <see cref="Start"/> returns is open.
 /// </summary>
 internal sealed unsafe class StepwiseProjection<T> : IStepGate where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -42,9 +42,10 @@ internal sealed unsafe class StepwiseProjection<T> : IStepGate where T : unmanag
     /// <summary>
     /// Prepares a sequence of <paramref name="rows"/> batch-first rows of <paramref name="time"/> steps from
     /// <paramref name="inputs"/> for the packed (gate-interleaved) <paramref name="kernel"/> and <paramref name="bias"/>,
-    /// each step's projection rows going to <paramref name="stepProjection"/> (rows × kernel.Columns).
+    /// each step's projection rows going to <paramref name="stepProjection"/> (rows × kernel.Columns). Disposing the
+    /// returned scope drops the pointers.
     /// </summary>
-    public void Start(PackedMatrix<T> kernel, T[] bias, T* inputs, int inputSize, int rows, int time, bool goBackwards, T* stepProjection)
+    public Scope Start(PackedMatrix<T> kernel, T[] bias, T* inputs, int inputSize, int rows, int time, bool goBackwards, T* stepProjection)
     {
         _kernel = kernel;
         _bias = bias;
@@ -54,6 +55,14 @@ internal sealed unsafe class StepwiseProjection<T> : IStepGate where T : unmanag
         _time = time;
         _goBackwards = goBackwards;
         _step = stepProjection;
+        return new Scope(this);
+    }
+
+    /// <summary>A started sequence: <c>using (steps.Start(...)) { ... }</c> clears the pointers when the steps are done.</summary>
+    public readonly ref struct Scope(StepwiseProjection<T> owner)
+    {
+        /// <summary>Drops the owner's pointers.</summary>
+        public void Dispose() => owner.Clear();
     }
 
     /// <summary>Writes the projection rows of step <paramref name="step"/> (time step t = step, or time − 1 − step going backwards).</summary>
@@ -67,7 +76,7 @@ internal sealed unsafe class StepwiseProjection<T> : IStepGate where T : unmanag
     }
 
     /// <summary>Drops the pointers.</summary>
-    public void Clear()
+    private void Clear()
     {
         _kernel = null;
         _bias = [];

@@ -53,16 +53,16 @@ internal sealed class DenseRunner<T> : LayerRunner<T> where T : unmanaged, IFloa
     }
 
     /// <summary>
-    /// This layer, then <paramref name="next"/> on this layer's output, as one two-thread job when both are products of a
+    /// This layer, then <paramref name="next"/> (a Dense layer) on this layer's output, as one two-thread job when both are products of a
     /// few rows split by column panels (<see cref="ParallelGemm.TryMultiplyActivateChain{T}"/>: one meeting of the cores
     /// instead of two hand-overs, the same bits). False, having run nothing, otherwise.
     /// </summary>
-    public bool TryRunWithNext(DenseRunner<T> next, Slot<T> input, Slot<T> output, Slot<T> nextOutput)
+    public override bool TryRunWithNext(LayerRunner<T> next, Slot<T> input, Slot<T> output, Slot<T> nextOutput)
     {
-        if (_packed is null || next._packed is null || _units != next._inputDim) return false;
+        if (next is not DenseRunner<T> second || _packed is null || second._packed is null || _units != second._inputDim) return false;
         int rows = input.Length / _inputDim;
         return ParallelGemm.TryMultiplyActivateChain(rows, input.Data, _packed, output.Data, _bias ?? default, _activation,
-            next._packed, nextOutput.Data, next._bias ?? default, next._activation);
+            second._packed, nextOutput.Data, second._bias ?? default, second._activation);
     }
 }
 
