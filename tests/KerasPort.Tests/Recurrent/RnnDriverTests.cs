@@ -449,15 +449,19 @@ public class RnnDriverTests
     /// (the helper does phase 0's item 1, projection included, then waits). Every schedule gives the one-thread fused
     /// kernel's result bit for bit (projection GEMM + <see cref="LstmStepKernel.Sequence{T}"/> on the same packed weights)
     /// and the direct equations' values; initial h and c, backwards, one step, a one-row L1-resident layer (blocks run
-    /// two at a time), a batch of three (tiles of two rows and one), units not a multiple of the lanes.
+    /// two at a time), a batch of three (tiles of two rows and one), units not a multiple of the lanes; and batches whose
+    /// whole-sequence projection would not stay in cache, where each item projects its columns of each step's rows
+    /// (<paramref name="stepwise"/>).
     /// </summary>
     [Theory]
-    [InlineData(1, 300, 5, 130, false)]
-    [InlineData(1, 120, 9, 40, true)]
-    [InlineData(3, 60, 7, 67, false)]
-    [InlineData(2, 1, 4, 96, false)]
-    [InlineData(1, 2, 300, 50, true)]
-    public void Lstm_UnitSplit_AnySchedule_GivesTheSerialKernelResult(int batch, int time, int inSize, int u, bool backwards)
+    [InlineData(1, 300, 5, 130, false, false)]
+    [InlineData(1, 120, 9, 40, true, false)]
+    [InlineData(3, 60, 7, 67, false, false)]
+    [InlineData(2, 1, 4, 96, false, false)]
+    [InlineData(1, 2, 300, 50, true, false)]
+    [InlineData(4, 150, 40, 130, false, true)]
+    [InlineData(3, 150, 48, 200, true, true)]
+    public void Lstm_UnitSplit_AnySchedule_GivesTheSerialKernelResult(int batch, int time, int inSize, int u, bool backwards, bool stepwise)
     {
         var rng = new Random(batch * 1000 + time + u);
         var x = Random(rng, batch * time * inSize, 1.0);
@@ -477,6 +481,7 @@ public class RnnDriverTests
         var xf = x.Select(v => (float)v).ToArray();
         // the one-thread fused kernel
         int up = w.PaddedUnits, pw = w.ProjectionWidth;
+        Assert.Equal(stepwise, StepwiseProjection<float>.Applies(batch, time, inSize, pw));
         var projection = new float[batch * time * pw];
         Gemm.Multiply<float>(batch * time, xf, inSize, w.Kernel, projection, pw, w.Bias);
         var hA = new float[batch * up];
@@ -519,6 +524,7 @@ public class RnnDriverTests
             Assert.True(cell.TryRunSequence(xf, batch, time, backwards, states, outSeq, last, ws, default, job =>
             {
                 Assert.Equal(0, job.BatchSplit);
+                Assert.Equal(stepwise, job.ProjectsSteps);
                 schedule(job);
                 ran = true;
             }));

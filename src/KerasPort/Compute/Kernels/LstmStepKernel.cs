@@ -217,19 +217,35 @@ internal static class LstmStepKernel
     /// <paramref name="sharing"/>, this side leads or helps another thread running the same steps (<see cref="PairPhases"/>).
     /// Blocks are independent within a step and each sums exactly as in the whole-sequence loop, so any partition of
     /// them over threads, and of the steps over leader and helper, gives the serial kernel's bits.
+    /// With <paramref name="inputs"/> (batch-first, batch × time × <paramref name="inputSize"/>), <paramref name="projection"/>
+    /// holds one step's rows only (batch × ProjectionWidth): each run of blocks first writes their columns of the step's
+    /// rows there (x·W + b, one product of the batch's rows), so no step reads a column another thread writes. A product
+    /// of two rows or more with inputs up to one k-block sums every row as the whole-sequence product does
+    /// (<see cref="Gemm"/>), so the bits are the same.
     /// </summary>
     internal static unsafe void SharedSteps<T>(LstmPacked<T> w, in Activation activation, in Activation recurrentActivation, int batch, int time,
         bool goBackwards, T* projection, T* hA, T* hB, T* c, T* sequenceOutput, int firstStep, int endStep, int firstBlock, int endBlock,
-        StepSharing? sharing) where T : unmanaged, IFloatingPointIeee754<T>
+        StepSharing? sharing, T* inputs = null, int inputSize = 0) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (batch < 1 || time < 1 || firstStep < 0 || firstStep > endStep || endStep > time || firstBlock < 0 || firstBlock > endBlock || endBlock > w.Blocks
             || (sharing is { } share && (share.Split < firstBlock || share.Split > endBlock)))
             throw new ArgumentException("LSTM sequence arguments are inconsistent with the packed weights.");
+        if (inputs != null && (batch < 2 || inputSize != w.Kernel.Rows || inputSize > GemmLayout.KC))
+            throw new ArgumentException("a step-by-step LSTM projection needs two rows or more and inputs of one k-block.");
         var args = Part(w, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, firstBlock, endBlock);
         args.Loop = true;
         args.FirstStep = firstStep;
         args.EndStep = endStep;
         args.Sharing = sharing;
+        if (inputs != null)
+        {
+            args.ProjectionStride = w.ProjectionWidth;
+            args.ProjectionStepStride = 0;
+            args.Inputs = ref *inputs;
+            args.InputSize = inputSize;
+            args.Kernel = w.Kernel;
+            args.Bias = w.Bias;
+        }
         var outer = new Outer<T>(recurrentActivation, args);
         ActivationDispatch.Visit<T, Outer<T>>(activation, ref outer);
     }
@@ -271,7 +287,7 @@ internal static class LstmStepKernel
         activation.IsElementwise && recurrentActivation.IsElementwise
         && activation.Kind != ActivationKind.Gelu && recurrentActivation.Kind != ActivationKind.Gelu;
 
-    private ref struct Args<T> where T : unmanaged
+    private ref struct Args<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         public ref T Recurrent;
         public int Units, PaddedUnits, Batch, ProjectionStride, First, End;
@@ -284,6 +300,10 @@ internal static class LstmStepKernel
         public bool Loop;            // steps [FirstStep, EndStep) through StepLoop, shared when Sharing is set
         public int FirstStep, EndStep;
         public StepSharing? Sharing;
+        public PackedMatrix<T>? Kernel; // set: each run of blocks projects its columns of the step's rows first (from Inputs)
+        public T[]? Bias;
+        public ref T Inputs;
+        public int InputSize;
     }
 
     private readonly ref struct Outer<T>(in Activation recurrentActivation, Args<T> args) : IActivationVisitor<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -394,7 +414,16 @@ internal static class LstmStepKernel
             a.First = first;
             a.End = end;
             a.Reverse = descending;
+            if (a.Kernel is { } kernel) ProjectColumns(a, kernel, t);
             Blocks<T, TV, TS, TRec, TAct>(_rec, _act, a, _mrMax);
+        }
+
+        /// <summary>The projection of time step <paramref name="t"/>'s rows for the columns of blocks [First, End) (a block is a whole number of panels).</summary>
+        private static void ProjectColumns(scoped in Args<T> a, PackedMatrix<T> kernel, int t)
+        {
+            int k = a.InputSize, rows = a.Batch, pw = 4 * a.PaddedUnits, perBlock = 4 * TS.Count / kernel.PanelWidth;
+            var x = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref a.Inputs, (nint)t * k), ((rows - 1) * a.Time + 1) * k);
+            Gemm.MultiplyPanels(rows, x, a.Time * k, kernel, a.First * perBlock, a.End * perBlock, MemoryMarshal.CreateSpan(ref a.Projection, rows * pw), pw, a.Bias);
         }
     }
 

@@ -9,7 +9,8 @@ namespace KerasPort.Compute.Recurrent;
 /// [0, BatchSplit), part 1 the rest, each a whole sequence with its own projection rows, independently) or by unit
 /// blocks through <see cref="PairPhases"/>: phase s is step s, item 0 the blocks [0, Blocks/2) and item 1 the rest; in
 /// phase 0 each item first projects its own blocks' columns (all rows: all that its steps read, so there is no
-/// hand-over before the first step and each core reads half of the kernel). The caller leads: it does item 0 of every
+/// hand-over before the first step and each core reads half of the kernel), or, where that whole-sequence projection
+/// would not stay in cache (<see cref="ProjectsSteps"/>), every item projects its columns of its step's rows. The caller leads: it does item 0 of every
 /// step and item 1 of every step the helper has not claimed, so a helper that starts late, is descheduled between
 /// steps or never comes does not hold it up (only one descheduled while holding a claim does: <see cref="PairContention"/>
 /// then backs off). Every item runs on the same kernels as the serial run, so the results are bit-identical to it
@@ -28,6 +29,7 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
     private readonly PairPhases _phases = new(GraceSpins);
     private readonly StepwiseProjection<T> _steps0 = new(), _steps1 = new(); // parts 0 (or the whole batch) and 1
     private bool _led; // the caller ran part 0 (not both parts serially)
+    private bool _projectSteps;
     public LstmPacked<T> Weights = null!;
     public Activation Activation, RecurrentActivation;
     public int InputSize, Batch, Time;
@@ -36,11 +38,18 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
     public bool GoBackwards;
     public T* Inputs, Projection, HA, HB, C, Sequence;
 
+    /// <summary>
+    /// A unit split whose items project their columns of each step's rows (the Projection buffer then holds one step's
+    /// rows), set by <see cref="Prepare"/>.
+    /// </summary>
+    internal bool ProjectsSteps => _projectSteps;
+
     /// <summary>Resets the phases for a run (<see cref="Execute"/> does it; tests that drive the parts themselves call it first).</summary>
     public void Prepare()
     {
         _phases.Reset(Time);
         _led = false;
+        _projectSteps = BatchSplit == 0 && StepwiseProjection<T>.Applies(Batch, Time, InputSize, Weights.ProjectionWidth);
     }
 
     /// <summary>Runs through the pair worker (serially when it is busy); a unit split reports a stalled helper to <see cref="PairContention"/>.</summary>
@@ -134,10 +143,19 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
         }
     }
 
-    /// <summary>Phase 0's item for blocks [firstBlock, endBlock): their projection columns (all rows), then their step 0.</summary>
+    /// <summary>
+    /// Phase 0's item for blocks [firstBlock, endBlock): their projection columns (all rows), then their step 0; or, when
+    /// a whole-sequence projection would not stay in cache (<see cref="StepwiseProjection{T}.Applies"/>), each item of
+    /// every step projects its columns of that step's rows (<see cref="LstmStepKernel.SharedSteps{T}"/>).
+    /// </summary>
     private void First(int firstBlock, int endBlock)
     {
         var w = Weights;
+        if (_projectSteps)
+        {
+            LstmStepKernel.SharedSteps(w, Activation, RecurrentActivation, Batch, Time, GoBackwards, Projection, HA, HB, C, Sequence, 0, 1, firstBlock, endBlock, null, Inputs, InputSize);
+            return;
+        }
         int rows = Batch * Time, pw = w.ProjectionWidth;
         // a block is 4·lanes interleaved columns: a whole number of packed panels
         int perBlock = 4 * w.Lanes / w.Kernel.PanelWidth;
@@ -152,7 +170,8 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
     {
         if (Time < 2) return;
         var w = Weights;
-        LstmStepKernel.SharedSteps(w, Activation, RecurrentActivation, Batch, Time, GoBackwards, Projection, HA, HB, C, Sequence, 1, Time, 0, w.Blocks, sharing);
+        LstmStepKernel.SharedSteps(w, Activation, RecurrentActivation, Batch, Time, GoBackwards, Projection, HA, HB, C, Sequence, 1, Time, 0, w.Blocks, sharing,
+            _projectSteps ? Inputs : null, InputSize);
     }
 
     /// <summary>The whole batch on this thread: the serial run of a batch projected step by step (<see cref="StepwiseProjection{T}"/>).</summary>
