@@ -302,8 +302,9 @@ public class FusedSequenceTests
 
     /// <summary>
     /// A batch whose whole-sequence projection is larger than L2 runs serially with its projection computed step by step
-    /// as the steps reach it (<see cref="StepwiseProjection{T}"/>): the direct equations' values, and the bits of the
-    /// two-thread runs, which project the whole sequence first (unit split) or, in parts too small for it, per part.
+    /// as the steps reach it (<see cref="StepwiseProjection{T}"/>), in a buffer of one step's rows: the direct equations'
+    /// values, and the bits of the two-thread runs, which project the whole sequence first (unit split) or, in parts too
+    /// small for it, per part.
     /// </summary>
     [Theory]
     [InlineData(true, 4, 230, 64, 96, false)]
@@ -334,6 +335,14 @@ public class FusedSequenceTests
         var xf = Of<float>(x);
         var hf = Of<float>(h0);
         SerialMatchesDirectEquationsAndSplitsMatchSerial(w, seqRef, hRef, inSize, xf, batch, time, backwards, hf);
+        // the buffer the runs ask for: one step's rows serially, the whole sequence for the unit split (it projects first)
+        int pw = w.ProjectionWidth, pad = 64 / sizeof(float);
+        var serialWorkspace = new RnnWorkspace<float>();
+        RunFused(w, Policy("serial"), inSize, xf, batch, time, backwards, hf, serialWorkspace);
+        Assert.InRange(serialWorkspace.ProjectionCapacity, batch * pw, batch * pw + pad);
+        var unitWorkspace = new RnnWorkspace<float>();
+        RunFused(w, Policy("units"), inSize, xf, batch, time, backwards, hf, unitWorkspace);
+        Assert.InRange(unitWorkspace.ProjectionCapacity, batch * time * pw, batch * time * pw + pad);
     }
 
     /// <summary>The one-thread run against the direct equations' values, then each two-thread policy against it bit for bit.</summary>

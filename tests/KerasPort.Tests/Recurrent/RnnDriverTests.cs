@@ -394,6 +394,12 @@ public class RnnDriverTests
             Assert.Equal(wholeSeq, outSeq);
             Assert.Equal(wholeStates, states);
         }
+        if (w is null) return;
+        // the projection buffer holds one step's rows where every run projects step by step (halves whose projection
+        // is too small to be stepwise hold their whole sequence)
+        int pw = w.ProjectionWidth, pad = 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        if (partsToo) Assert.InRange(ws.ProjectionCapacity, batch * pw, batch * pw + pad);
+        else Assert.InRange(ws.ProjectionCapacity, batch * pw, batch * time * pw + pad);
     }
 
     /// <summary>
@@ -534,6 +540,9 @@ public class RnnDriverTests
             Assert.Equal(serialStates.AsSpan(0, batch * u).ToArray(), last);
         }
         foreach (var schedule in PairSchedules.All) Same(job => schedule(job));
+        // every schedule's buffer: one step's rows when the items project step by step, else the whole sequence
+        int expected = stepwise ? batch * pw : batch * time * pw;
+        Assert.InRange(ws.ProjectionCapacity, expected, expected + 64 / sizeof(float));
     }
 
     /// <summary>

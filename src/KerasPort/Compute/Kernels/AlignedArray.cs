@@ -37,6 +37,9 @@ internal struct AlignedBuffer<T> where T : unmanaged
         return _storage.AsSpan(_offset, length);
     }
 
+    /// <summary>Elements available from the aligned start (0 before the first <see cref="Grow"/>).</summary>
+    public readonly int Capacity => _storage is null ? 0 : _storage.Length - _offset;
+
     /// <summary>The first <paramref name="length"/> elements (at most the grown size).</summary>
     public readonly Span<T> Span(int length) => _storage is null ? Span<T>.Empty[..length] : _storage.AsSpan(_offset, length);
 

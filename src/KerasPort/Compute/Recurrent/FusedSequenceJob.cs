@@ -26,6 +26,8 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
     public int BatchSplit;
     public bool GoBackwards;
     public T* Inputs, Projection, HA, HB, Sequence;
+    /// <summary>Elements at <see cref="Projection"/>.</summary>
+    public long ProjectionLength;
 
     /// <summary>Resets the phases for a run (<see cref="Execute"/> does it; tests that drive the parts themselves call it first).</summary>
     public void Prepare()
@@ -141,6 +143,7 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
         T* hA = HA + (long)first * up, hB = HB + (long)first * up, sequence = Sequence == null ? null : Sequence + (long)first * Time * w.Units;
         if (StepwiseProjection<T>.Applies(count, Time, InputSize, pw))
         {
+            StepwiseProjection<T>.Require(ProjectionLength, (long)(first + count) * pw, "GRU / SimpleRNN");
             T* step = Projection + (long)first * pw;
             using (steps.Start(w.Kernel, w.Bias, Inputs + (long)first * Time * InputSize, InputSize, count, Time, GoBackwards, step))
                 w.Steps(count, Time, GoBackwards, step, hA, hB, sequence, 0, Time, 0, w.Blocks, null, steps);
@@ -155,6 +158,7 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
         if (count == 0) return;
         var w = Weights;
         int pw = w.ProjectionWidth;
+        StepwiseProjection<T>.Require(ProjectionLength, (long)(first + count) * pw, "GRU / SimpleRNN");
         var x = new ReadOnlySpan<T>(Inputs + (long)first * InputSize, count * InputSize);
         var y = new Span<T>(Projection + (long)first * pw, count * pw);
         Gemm.Multiply(count, x, InputSize, w.Kernel, y, pw, w.Bias);

@@ -40,7 +40,6 @@ internal static class FusedSequenceRunner
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int u = w.Units, up = w.PaddedUnits, pw = w.ProjectionWidth;
-        var projection = workspace.Projection(batch * time * pw);
         var h = workspace.StateA(2 * batch * up);
         var hA = h[..(batch * up)];
         var hB = h.Slice(batch * up, batch * up);
@@ -57,6 +56,9 @@ internal static class FusedSequenceRunner
         // time, so each such call is timed against one thread (SplitTuner); forced (tests) splits are not
         var tuner = unitSplitFits && !policy.Forced ? workspace.SplitTuner() : null;
         bool unitSplit = unitSplitFits && (tuner is null || tuner.PreferSplit(batch));
+        // the unit split projects the whole sequence first; the other ways the rows of a step at a time wherever
+        // StepwiseProjection applies to them
+        var projection = workspace.Projection(unitSplit ? checked(batch * time * pw) : StepwiseProjection<T>.BufferLength(batch, batchSplit, time, inputSize, pw));
         long start = tuner is null ? 0 : Stopwatch.GetTimestamp();
         if (batchSplit > 0)
             RunPair(workspace.FusedJob(), w, inputSize, inputs, batch, time, goBackwards, projection, hA, hB, sequenceOutput, batchSplit, execute);
@@ -100,6 +102,7 @@ internal static class FusedSequenceRunner
             job.GoBackwards = goBackwards;
             job.BatchSplit = batchSplit;
             job.Inputs = x; job.Projection = p; job.HA = a; job.HB = b; job.Sequence = sequenceOutput.IsEmpty ? null : seq;
+            job.ProjectionLength = projection.Length;
             try
             {
                 if (execute is null)

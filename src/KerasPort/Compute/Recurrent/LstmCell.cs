@@ -66,6 +66,7 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
             job.GoBackwards = goBackwards;
             job.BatchSplit = batchSplit;
             job.Inputs = x; job.Projection = p; job.HA = a; job.HB = b; job.C = cc; job.Sequence = seq;
+            job.ProjectionLength = projection.Length;
             try
             {
                 if (execute is null)
@@ -95,6 +96,7 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
     private unsafe bool RunPipelined(LstmProjectionPipeline<T> pipeline, ReadOnlySpan<T> inputs, int time, Span<T> projection,
         Span<T> hA, Span<T> hB, Span<T> c, Span<T> sequenceOutput)
     {
+        StepwiseProjection<T>.Require(projection.Length, (long)time * Packed!.ProjectionWidth, "LSTM");
         fixed (T* x = inputs)
         fixed (T* p = projection)
         fixed (T* a = hA)
@@ -120,7 +122,6 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
         var w = Packed;
         if (w is null) return false;
         int u = Units, up = w.PaddedUnits, pw = w.ProjectionWidth;
-        var projection = workspace.Projection(batch * time * pw);
         var h = workspace.StateA(2 * batch * up);
         var hA = h[..(batch * up)];
         var hB = h.Slice(batch * up, batch * up);
@@ -155,6 +156,9 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
             && time >= PipelineMinimumSteps && InputSize <= GemmLayout.KC;
         var pipelineTuner = pipelineFits && tuner is null && splitUnits is null ? workspace.PipelineTuner() : null;
         bool pipelined = pipelineFits && (pipelineTuner is null || pipelineTuner.PreferSplit(batch));
+        // every way below projects the rows of a step at a time wherever StepwiseProjection applies to them (the unit split
+        // included), else the whole sequence of its rows
+        var projection = workspace.Projection(StepwiseProjection<T>.BufferLength(batch, batchSplit, time, InputSize, pw));
         long start = tuner is null && pipelineTuner is null && batchTuner is null ? 0 : Stopwatch.GetTimestamp();
         if (batchSplit > 0)
         {

@@ -37,6 +37,8 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
     public int BatchSplit;
     public bool GoBackwards;
     public T* Inputs, Projection, HA, HB, C, Sequence;
+    /// <summary>Elements at <see cref="Projection"/>.</summary>
+    public long ProjectionLength;
 
     /// <summary>
     /// A unit split whose items project their columns of each step's rows (the Projection buffer then holds one step's
@@ -153,10 +155,12 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
         var w = Weights;
         if (_projectSteps)
         {
+            StepwiseProjection<T>.Require(ProjectionLength, (long)Batch * w.ProjectionWidth, "LSTM");
             LstmStepKernel.SharedSteps(w, Activation, RecurrentActivation, Batch, Time, GoBackwards, Projection, HA, HB, C, Sequence, 0, 1, firstBlock, endBlock, null, Inputs, InputSize);
             return;
         }
         int rows = Batch * Time, pw = w.ProjectionWidth;
+        StepwiseProjection<T>.Require(ProjectionLength, (long)rows * pw, "LSTM");
         // a block is 4·lanes interleaved columns: a whole number of packed panels
         int perBlock = 4 * w.Lanes / w.Kernel.PanelWidth;
         var x = new ReadOnlySpan<T>(Inputs, rows * InputSize);
@@ -187,11 +191,13 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
         if (StepwiseProjection<T>.Applies(count, Time, InputSize, pw))
         {
             // this part's rows of one step at a time, in this part's rows of the projection buffer
+            StepwiseProjection<T>.Require(ProjectionLength, (long)(first + count) * pw, "LSTM");
             T* step = Projection + (long)first * pw;
             using (steps.Start(w.Kernel, w.Bias, x, InputSize, count, Time, GoBackwards, step))
                 LstmStepKernel.SequenceStepwise(w, Activation, RecurrentActivation, count, Time, GoBackwards, step, hA, hB, c, sequence, steps);
             return;
         }
+        StepwiseProjection<T>.Require(ProjectionLength, (long)(first + count) * Time * pw, "LSTM");
         T* y = Projection + (long)first * Time * pw;
         Gemm.Multiply(count * Time, new ReadOnlySpan<T>(x, count * Time * InputSize), InputSize, w.Kernel, new Span<T>(y, count * Time * pw), pw, w.Bias);
         LstmStepKernel.SequencePart(w, Activation, RecurrentActivation, count, Time, GoBackwards, y, hA, hB, c, sequence, 0, w.Blocks);

@@ -41,6 +41,8 @@ internal sealed class RnnWorkspace<T> where T : unmanaged, IFloatingPointIeee754
 
     internal Span<T> TimeMajor(int n) => _timeMajor.Grow(n);
     internal Span<T> Projection(int n) => _projection.Grow(n);
+    /// <summary>Elements the projection buffer holds now (tests: how much a run asked for).</summary>
+    internal int ProjectionCapacity => _projection.Capacity;
     internal Span<T> StateA(int n) => _stateA.Grow(n);
     internal Span<T> StateB(int n) => _stateB.Grow(n);
     internal Span<T> StepOutput(int n) => _stepOutput.Grow(n);

@@ -40,6 +40,30 @@ internal sealed unsafe class StepwiseProjection<T> : IStepGate where T : unmanag
         && (long)rows * inputSize * projectionWidth >= MinimumStepWork;
 
     /// <summary>
+    /// Elements of the projection buffer used by runs of the batch rows [0, <paramref name="split"/>) and
+    /// [<paramref name="split"/>, <paramref name="batch"/>) as sequences of their own (split 0: the whole batch as one),
+    /// and by the serial run of the whole batch (a busy worker's fallback): rows projected step by step hold one step at
+    /// first · projectionWidth, any others their whole sequence at first · time · projectionWidth.
+    /// </summary>
+    public static int BufferLength(int batch, int split, int time, int inputSize, int projectionWidth)
+    {
+        long End(int first, int count) => (long)(first + count) * projectionWidth * (Applies(count, time, inputSize, projectionWidth) ? 1 : time);
+        long n = End(0, batch);
+        if (split > 0) n = Math.Max(n, Math.Max(End(0, split), End(split, batch - split)));
+        return checked((int)n);
+    }
+
+    /// <summary>
+    /// Throws unless a projection buffer of <paramref name="length"/> elements holds <paramref name="end"/> (the jobs write
+    /// it through pointers: a buffer sized for another way of running would otherwise be written past its end).
+    /// </summary>
+    public static void Require(long length, long end, string layer)
+    {
+        if (end > length)
+            throw new InvalidOperationException($"the {layer} projection buffer holds {length} elements; this run needs {end}.");
+    }
+
+    /// <summary>
     /// Prepares a sequence of <paramref name="rows"/> batch-first rows of <paramref name="time"/> steps from
     /// <paramref name="inputs"/> for the packed (gate-interleaved) <paramref name="kernel"/> and <paramref name="bias"/>,
     /// each step's projection rows going to <paramref name="stepProjection"/> (rows × kernel.Columns). Disposing the
