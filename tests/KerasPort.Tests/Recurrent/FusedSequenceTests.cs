@@ -263,16 +263,17 @@ public class FusedSequenceTests
 
     /// <summary>
     /// The split job's parts driven directly: the leader alone (the helper never comes), a helper that joins late, and
-    /// a leader that starts late; unit and batch-row splits. Every schedule gives the serial result bit for bit (the
-    /// leader does whatever the helper has not claimed).
+    /// a leader that starts late; unit and batch-row splits, and a unit split whose items project their own columns of
+    /// each step (asserted). Every schedule gives the serial result bit for bit (the leader does whatever the helper has
+    /// not claimed).
     /// </summary>
     [Theory]
-    [InlineData(1, 300, 130, "units")]
-    [InlineData(2, 200, 67, "units")]
-    [InlineData(8, 120, 40, "rows")]
-    public void SplitJob_AnySchedule_GivesTheSerialResult(int batch, int time, int u, string mode)
+    [InlineData(1, 300, 130, "units", 7, false)]
+    [InlineData(2, 200, 67, "units", 7, false)]
+    [InlineData(8, 120, 40, "rows", 7, false)]
+    [InlineData(4, 150, 150, "units", 40, true)] // each step's items project their own columns
+    public void SplitJob_AnySchedule_GivesTheSerialResult(int batch, int time, int u, string mode, int inSize, bool stepColumns)
     {
-        int inSize = 7;
         var rng = new Random(u + batch);
         var gru = GruPacked<float>.Create(inSize, u, Of<float>(Random(rng, inSize * 3 * u, 0.3)), Of<float>(Random(rng, u * 3 * u, 0.15)),
             Of<float>(Random(rng, 3 * u, 0.4)), Of<float>(Random(rng, 3 * u, 0.4)), Tanh, Sigmoid);
@@ -287,7 +288,11 @@ public class FusedSequenceTests
             Assert.Equal(serial.last, run.last);
         }
         foreach (var schedule in PairSchedules.All)
-            Same(RunFused(gru, Policy(mode), inSize, x, batch, time, false, h0, execute: job => schedule(job)));
+            Same(RunFused(gru, Policy(mode), inSize, x, batch, time, false, h0, execute: job =>
+            {
+                Assert.Equal(stepColumns, job.ProjectsStepColumns);
+                schedule(job);
+            }));
     }
 
     /// <summary>Two stalled led runs in a row make two-thread runs back off for a while; a clean one resets the back-off length.</summary>
@@ -335,14 +340,47 @@ public class FusedSequenceTests
         var xf = Of<float>(x);
         var hf = Of<float>(h0);
         SerialMatchesDirectEquationsAndSplitsMatchSerial(w, seqRef, hRef, inSize, xf, batch, time, backwards, hf);
-        // the buffer the runs ask for: one step's rows serially, the whole sequence for the unit split (it projects first)
+        // the buffer the runs ask for: one step's rows, serially and in the unit split (whose items project their
+        // columns of each step: these blocks split on a panel boundary)
+        Assert.True(FusedSequenceJob<float>.ProjectsSteps(w, batch, time, inSize));
         int pw = w.ProjectionWidth, pad = 64 / sizeof(float);
-        var serialWorkspace = new RnnWorkspace<float>();
-        RunFused(w, Policy("serial"), inSize, xf, batch, time, backwards, hf, serialWorkspace);
-        Assert.InRange(serialWorkspace.ProjectionCapacity, batch * pw, batch * pw + pad);
-        var unitWorkspace = new RnnWorkspace<float>();
-        RunFused(w, Policy("units"), inSize, xf, batch, time, backwards, hf, unitWorkspace);
-        Assert.InRange(unitWorkspace.ProjectionCapacity, batch * time * pw, batch * time * pw + pad);
+        foreach (var mode in new[] { "serial", "units" })
+        {
+            var workspace = new RnnWorkspace<float>();
+            RunFused(w, Policy(mode), inSize, xf, batch, time, backwards, hf, workspace);
+            Assert.InRange(workspace.ProjectionCapacity, batch * pw, batch * pw + pad);
+        }
+    }
+
+    /// <summary>
+    /// The unit split of a step-by-step projection cuts the blocks where a packed panel of the kernel starts (each side
+    /// projects its own columns), at the block nearest the middle that does, found here by trying every block: GRU blocks
+    /// (3·L columns) against panels of 4·L, SimpleRNN blocks (4·L) on every block.
+    /// </summary>
+    [Theory]
+    [InlineData(true, 96)]
+    [InlineData(true, 150)]
+    [InlineData(true, 512)]
+    [InlineData(true, 20)]
+    [InlineData(false, 160)]
+    [InlineData(false, 300)]
+    public void StepColumnsSplit_IsThePanelBoundaryBlockNearestTheMiddle(bool isGru, int u)
+    {
+        const int inSize = 5;
+        var rng = new Random(u);
+        int gates = isGru ? 3 : 1;
+        IFusedSequence<float>? w = isGru
+            ? GruPacked<float>.Create(inSize, u, Of<float>(Random(rng, inSize * 3 * u, 0.2)), Of<float>(Random(rng, u * 3 * u, 0.1)), new float[3 * u], new float[3 * u], Tanh, Sigmoid)
+            : SimpleRnnPacked<float>.Create(inSize, u, Of<float>(Random(rng, inSize * gates * u, 0.2)), Of<float>(Random(rng, u * u, 0.1)), new float[u], Tanh);
+        if (w is null) return; // no SIMD: no fused kernel
+        int columns = w.ProjectionWidth / w.Blocks, nr = w.Kernel.PanelWidth;
+        int best = 0;
+        for (int b = 1; b < w.Blocks; b++)
+            if (b * columns % nr == 0 && (best == 0 || Math.Abs(2 * b - w.Blocks) < Math.Abs(2 * best - w.Blocks))) best = b;
+        int split = FusedSequenceKernel.StepColumnsSplit(w);
+        if (best == 0) Assert.Equal(0, split);
+        else Assert.Equal(Math.Abs(2 * best - w.Blocks), Math.Abs(2 * split - w.Blocks)); // as near (a tie either way)
+        if (split > 0) Assert.Equal(0, split * columns % nr);
     }
 
     /// <summary>The one-thread run against the direct equations' values, then each two-thread policy against it bit for bit.</summary>

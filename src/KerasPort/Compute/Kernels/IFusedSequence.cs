@@ -35,10 +35,15 @@ internal interface IFusedSequence<T> where T : unmanaged, IFloatingPointIeee754<
     /// within a step: any partition of them over threads gives the same bits. With <paramref name="sharing"/>, this
     /// side leads or helps another thread running the same steps (<see cref="StepLoop"/>). With
     /// <paramref name="stepwise"/> (no sharing), projection holds only the rows of the step about to run
-    /// (batch × ProjectionWidth), which <paramref name="stepwise"/> writes there when told the step.
+    /// (batch × ProjectionWidth), which <paramref name="stepwise"/> writes there when told the step. With
+    /// <paramref name="inputs"/> (batch-first, batch × time × <paramref name="inputSize"/>; not with a stepwise gate),
+    /// projection holds one step's rows too, and each run of blocks first writes their columns of them
+    /// (<see cref="StepColumns{T}"/>): a shared run must then split the blocks on a panel boundary
+    /// (<see cref="FusedSequenceKernel.StepColumnsSplit{T}"/>).
     /// </summary>
     unsafe void Steps(int batch, int time, bool goBackwards, T* projection, T* hA, T* hB, T* sequenceOutput,
-        int firstStep, int endStep, int firstBlock, int endBlock, StepSharing? sharing = null, IStepGate? stepwise = null);
+        int firstStep, int endStep, int firstBlock, int endBlock, StepSharing? sharing = null, IStepGate? stepwise = null,
+        T* inputs = null, int inputSize = 0);
 }
 
 /// <summary>Helpers shared by the fused GRU and SimpleRNN sequence kernels.</summary>
@@ -46,6 +51,19 @@ internal static class FusedSequenceKernel
 {
     /// <summary>True when the activation has a vectorised operator (every element-wise one but exact gelu).</summary>
     public static bool Supports(in Activation activation) => activation.IsElementwise && activation.Kind != ActivationKind.Gelu;
+
+    /// <summary>
+    /// The block nearest the middle whose first column starts a packed panel of the kernel (a GRU block is 3·L columns,
+    /// a panel 4·L), where two threads that each project their own blocks' columns of a step can split the blocks; 0 when
+    /// only the first block does.
+    /// </summary>
+    public static int StepColumnsSplit<T>(IFusedSequence<T> w) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int columns = w.ProjectionWidth / w.Blocks, nr = w.Kernel.PanelWidth;
+        int multiple = nr / (int)BigInteger.GreatestCommonDivisor(columns, nr);
+        int split = (int)Math.Round(w.Blocks / 2.0 / multiple) * multiple;
+        return split > 0 && split < w.Blocks ? split : 0;
+    }
 
     /// <summary>
     /// The whole sequence on this thread (all blocks); same buffers as <see cref="IFusedSequence{T}.Steps"/>

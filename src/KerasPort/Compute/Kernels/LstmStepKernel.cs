@@ -230,8 +230,6 @@ internal static class LstmStepKernel
         if (batch < 1 || time < 1 || firstStep < 0 || firstStep > endStep || endStep > time || firstBlock < 0 || firstBlock > endBlock || endBlock > w.Blocks
             || (sharing is { } share && (share.Split < firstBlock || share.Split > endBlock)))
             throw new ArgumentException("LSTM sequence arguments are inconsistent with the packed weights.");
-        if (inputs != null && (batch < 2 || inputSize != w.Kernel.Rows || inputSize > GemmLayout.KC))
-            throw new ArgumentException("a step-by-step LSTM projection needs two rows or more and inputs of one k-block.");
         var args = Part(w, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, firstBlock, endBlock);
         args.Loop = true;
         args.FirstStep = firstStep;
@@ -241,10 +239,7 @@ internal static class LstmStepKernel
         {
             args.ProjectionStride = w.ProjectionWidth;
             args.ProjectionStepStride = 0;
-            args.Inputs = ref *inputs;
-            args.InputSize = inputSize;
-            args.Kernel = w.Kernel;
-            args.Bias = w.Bias;
+            args.Columns = StepColumns<T>.Create(w.Kernel, w.Bias, inputs, inputSize, batch, time, "LSTM");
         }
         var outer = new Outer<T>(recurrentActivation, args);
         ActivationDispatch.Visit<T, Outer<T>>(activation, ref outer);
@@ -300,10 +295,7 @@ internal static class LstmStepKernel
         public bool Loop;            // steps [FirstStep, EndStep) through StepLoop, shared when Sharing is set
         public int FirstStep, EndStep;
         public StepSharing? Sharing;
-        public PackedMatrix<T>? Kernel; // set: each run of blocks projects its columns of the step's rows first (from Inputs)
-        public T[]? Bias;
-        public ref T Inputs;
-        public int InputSize;
+        public StepColumns<T> Columns; // active: each run of blocks projects its columns of the step's rows first
     }
 
     private readonly ref struct Outer<T>(in Activation recurrentActivation, Args<T> args) : IActivationVisitor<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -414,16 +406,8 @@ internal static class LstmStepKernel
             a.First = first;
             a.End = end;
             a.Reverse = descending;
-            if (a.Kernel is { } kernel) ProjectColumns(a, kernel, t);
+            if (a.Columns.Active) a.Columns.Project(t, ref a.Projection, first * 4 * TS.Count, end * 4 * TS.Count); // a block's 4·L columns are whole panels
             Blocks<T, TV, TS, TRec, TAct>(_rec, _act, a, _mrMax);
-        }
-
-        /// <summary>The projection of time step <paramref name="t"/>'s rows for the columns of blocks [First, End) (a block is a whole number of panels).</summary>
-        private static void ProjectColumns(scoped in Args<T> a, PackedMatrix<T> kernel, int t)
-        {
-            int k = a.InputSize, rows = a.Batch, pw = 4 * a.PaddedUnits, perBlock = 4 * TS.Count / kernel.PanelWidth;
-            var x = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref a.Inputs, (nint)t * k), ((rows - 1) * a.Time + 1) * k);
-            Gemm.MultiplyPanels(rows, x, a.Time * k, kernel, a.First * perBlock, a.End * perBlock, MemoryMarshal.CreateSpan(ref a.Projection, rows * pw), pw, a.Bias);
         }
     }
 

@@ -67,9 +67,10 @@ internal sealed class SimpleRnnPacked<T> : IFusedSequence<T> where T : unmanaged
 
     /// <inheritdoc/>
     public unsafe void Steps(int batch, int time, bool goBackwards, T* projection, T* hA, T* hB, T* sequenceOutput,
-        int firstStep, int endStep, int firstBlock, int endBlock, StepSharing? sharing = null, IStepGate? stepwise = null)
+        int firstStep, int endStep, int firstBlock, int endBlock, StepSharing? sharing = null, IStepGate? stepwise = null,
+        T* inputs = null, int inputSize = 0)
     {
-        if (stepwise is not null && sharing is not null) throw new ArgumentException("a stepwise projection is written by one thread.");
+        if (stepwise is not null && (sharing is not null || inputs != null)) throw new ArgumentException("a stepwise projection is written by one thread.");
         var range = StepRange<T>.Checked("SimpleRNN", Units, PaddedUnits, Blocks, BlockWidth, batch, time, hA, hB, sequenceOutput, firstStep, endStep, firstBlock, endBlock, sharing);
         var weights = new SimpleRnnStepKernel.Weights<T>
         {
@@ -80,9 +81,11 @@ internal sealed class SimpleRnnPacked<T> : IFusedSequence<T> where T : unmanaged
             Batch = batch,
             Time = time,
             GoBackwards = goBackwards,
-            ProjectionStepStride = stepwise is null ? ProjectionWidth : 0,
-            ProjectionRowStride = stepwise is null ? (nint)time * ProjectionWidth : ProjectionWidth,
+            ProjectionStepStride = stepwise is null && inputs == null ? ProjectionWidth : 0,
+            ProjectionRowStride = stepwise is null && inputs == null ? (nint)time * ProjectionWidth : ProjectionWidth,
             StepGate = stepwise,
+            Columns = inputs == null ? default : StepColumns<T>.Create(Kernel, Bias, inputs, inputSize, batch, time, "SimpleRNN"),
+            BlockColumns = BlockWidth,
         };
         var visitor = new SimpleRnnStepKernel.Visitor<T>(weights, range, sharing);
         ActivationDispatch.Visit<T, SimpleRnnStepKernel.Visitor<T>>(Activation, ref visitor);
@@ -97,13 +100,15 @@ internal sealed class SimpleRnnPacked<T> : IFusedSequence<T> where T : unmanaged
 internal static class SimpleRnnStepKernel
 {
     /// <summary>What every step reads: the packed weights, the projection of the whole sequence, the sizes.</summary>
-    internal ref struct Weights<T> where T : unmanaged
+    internal ref struct Weights<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         public ref T Recurrent, Projection;
         public int Units, PaddedUnits, Batch, Time;
         public bool GoBackwards;
         public nint ProjectionStepStride, ProjectionRowStride; // from one step's projection rows to the next's (0: one step's, rewritten), between rows
         public IStepGate? StepGate;                            // writes each step's rows first (a stepwise projection)
+        public StepColumns<T> Columns;                         // active: each run of blocks projects its columns of the step's rows first
+        public int BlockColumns;                               // projection columns of a block
     }
 
     internal readonly ref struct Visitor<T>(Weights<T> weights, StepRange<T> range, StepSharing? sharing) : IActivationVisitor<T>
@@ -140,6 +145,7 @@ internal static class SimpleRnnStepKernel
         {
             int t = _w.GoBackwards ? _w.Time - 1 - step : step;
             _w.StepGate?.WaitForStep(step);
+            if (_w.Columns.Active) _w.Columns.Project(t, ref _w.Projection, first * _w.BlockColumns, end * _w.BlockColumns);
             Blocks<T, TV, TS, TAct>(_act, ref _w.Recurrent, ref Unsafe.Add(ref _w.Projection, t * _w.ProjectionStepStride), _w.ProjectionRowStride, _w.Units, _w.PaddedUnits,
                 _w.Batch, ref hPrev, ref hNext, first, end, descending);
         }

@@ -8,7 +8,8 @@ namespace KerasPort.Compute.Recurrent;
 /// A fused GRU / SimpleRNN sequence (<see cref="IFusedSequence{T}"/>) shared with <see cref="PairWorker"/>'s thread
 /// through <see cref="PairPhases"/>, either by batch rows (one phase: the rows [0, BatchSplit) and the rest, each a whole
 /// sequence) or by unit blocks (phase 0: the input projection, rows halved on a GEMM tile boundary; phase 1 + s: step s,
-/// blocks halved). The caller leads: it does every item the helper has not claimed, so a helper that starts late or
+/// blocks halved; or, where the whole-sequence projection would not stay in cache, phase 0 empty and each item of step s
+/// projecting its blocks' columns of the step's rows, the blocks split on a panel boundary). The caller leads: it does every item the helper has not claimed, so a helper that starts late or
 /// falls behind never holds it up (only one descheduled while holding a claim does: <see cref="PairContention"/> then
 /// backs off). Every item runs on the same kernels as the serial run, so the results are
 /// bit-identical to it whoever does what (and the fallback when the worker is busy is the serial run). Owned by one
@@ -20,6 +21,8 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
     private readonly PairPhases _phases = new();
     private readonly StepwiseProjection<T> _steps0 = new(), _steps1 = new(); // the first batch rows (or all of them), the others
     private long _leadStart, _leadEnd, _longestWait; // Stopwatch ticks of the leader's run (0 when it did not lead)
+    private bool _projectSteps;
+    private int _split; // the unit split's first block of item 1
     public IFusedSequence<T> Weights = null!;
     public int InputSize, Batch, Time;
     /// <summary>0: split unit blocks step by step; else the batch rows [0, BatchSplit) and [BatchSplit, Batch).</summary>
@@ -34,7 +37,20 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
     {
         _phases.Reset(Phases);
         _leadStart = _leadEnd = _longestWait = 0;
+        _projectSteps = BatchSplit == 0 && ProjectsSteps(Weights, Batch, Time, InputSize);
+        _split = _projectSteps ? FusedSequenceKernel.StepColumnsSplit(Weights) : Weights.Blocks / 2;
     }
+
+    /// <summary>
+    /// Whether a unit split of <paramref name="batch"/> rows has each step's items project their columns of the step's
+    /// rows (a buffer of one step's rows; phase 0 then projects nothing): where a whole-sequence projection would not
+    /// stay in cache (<see cref="StepwiseProjection{T}.Applies"/>) and the blocks can be split on a panel boundary.
+    /// </summary>
+    public static bool ProjectsSteps(IFusedSequence<T> w, int batch, int time, int inputSize) =>
+        StepwiseProjection<T>.Applies(batch, time, inputSize, w.ProjectionWidth) && FusedSequenceKernel.StepColumnsSplit(w) > 0;
+
+    /// <summary>This run's <see cref="ProjectsSteps"/> (set by <see cref="Prepare"/>).</summary>
+    internal bool ProjectsStepColumns => _projectSteps;
 
     /// <summary>Runs through the pair worker (serially when it is busy), reporting a stalled helper to <see cref="PairContention"/>.</summary>
     public void Execute()
@@ -74,7 +90,7 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
             {
                 var w = Weights;
                 w.Steps(Batch, Time, GoBackwards, Projection, HA, HB, Sequence, 0, Time, 0, w.Blocks,
-                    new StepSharing(_phases, w.Blocks / 2, Helper: false, PhaseOffset: 1, HelperDidPrevious: false));
+                    new StepSharing(_phases, _split, Helper: false, PhaseOffset: 1, HelperDidPrevious: false), null, StepInputs, InputSize);
             }
         }
         finally
@@ -101,7 +117,7 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
                 // the kernel claims the steps from phase 1 on (or catches up with the leader)
                 var w = Weights;
                 w.Steps(Batch, Time, GoBackwards, Projection, HA, HB, Sequence, 0, Time, 0, w.Blocks,
-                    new StepSharing(_phases, w.Blocks / 2, Helper: true, PhaseOffset: 1, HelperDidPrevious: did));
+                    new StepSharing(_phases, _split, Helper: true, PhaseOffset: 1, HelperDidPrevious: did), null, StepInputs, InputSize);
             }
         }
         catch
@@ -111,21 +127,32 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
         }
     }
 
-    /// <summary>Phase 0, item 0: the first batch rows, or the first projection rows.</summary>
+    /// <summary>The inputs the unit split's items project their columns from, each step; null when phase 0 projects the whole sequence.</summary>
+    private T* StepInputs
+    {
+        get
+        {
+            if (!_projectSteps) return null;
+            StepwiseProjection<T>.Require(ProjectionLength, (long)Batch * Weights.ProjectionWidth, "GRU / SimpleRNN");
+            return Inputs;
+        }
+    }
+
+    /// <summary>Phase 0, item 0: the first batch rows, or the first projection rows (none when each step projects its own).</summary>
     private void Item0()
     {
         if (BatchSplit > 0) Rows(0, BatchSplit, _steps0);
-        else Project(0, ProjectionSplit(Batch * Time, InputSize));
+        else if (!_projectSteps) Project(0, ProjectionSplit(Batch * Time, InputSize));
     }
 
-    /// <summary>Phase 0, item 1: the other batch rows, or the other projection rows.</summary>
+    /// <summary>Phase 0, item 1: the other batch rows, or the other projection rows (none when each step projects its own).</summary>
     private void Item1()
     {
         if (BatchSplit > 0)
         {
             Rows(BatchSplit, Batch - BatchSplit, _steps1);
         }
-        else
+        else if (!_projectSteps)
         {
             int rows = Batch * Time, r0 = ProjectionSplit(rows, InputSize);
             Project(r0, rows - r0);

@@ -56,9 +56,10 @@ internal static class FusedSequenceRunner
         // time, so each such call is timed against one thread (SplitTuner); forced (tests) splits are not
         var tuner = unitSplitFits && !policy.Forced ? workspace.SplitTuner() : null;
         bool unitSplit = unitSplitFits && (tuner is null || tuner.PreferSplit(batch));
-        // the unit split projects the whole sequence first; the other ways the rows of a step at a time wherever
-        // StepwiseProjection applies to them
-        var projection = workspace.Projection(unitSplit ? checked(batch * time * pw) : StepwiseProjection<T>.BufferLength(batch, batchSplit, time, inputSize, pw));
+        // the rows of a step at a time wherever StepwiseProjection applies to them, but in a unit split whose blocks cannot
+        // be split on a panel boundary (its phase 0 projects the whole sequence)
+        var projection = workspace.Projection(unitSplit && !FusedSequenceJob<T>.ProjectsSteps(w, batch, time, inputSize)
+            ? checked(batch * time * pw) : StepwiseProjection<T>.BufferLength(batch, batchSplit, time, inputSize, pw));
         long start = tuner is null ? 0 : Stopwatch.GetTimestamp();
         if (batchSplit > 0)
             RunPair(workspace.FusedJob(), w, inputSize, inputs, batch, time, goBackwards, projection, hA, hB, sequenceOutput, batchSplit, execute);
