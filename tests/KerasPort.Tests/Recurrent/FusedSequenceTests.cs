@@ -290,7 +290,7 @@ public class FusedSequenceTests
         foreach (var schedule in PairSchedules.All)
             Same(RunFused(gru, Policy(mode), inSize, x, batch, time, false, h0, execute: job =>
             {
-                Assert.Equal(stepColumns, job.ProjectsStepColumns);
+                Assert.Equal(stepColumns, job.ProjectsSteps);
                 schedule(job);
             }));
     }
@@ -342,7 +342,7 @@ public class FusedSequenceTests
         SerialMatchesDirectEquationsAndSplitsMatchSerial(w, seqRef, hRef, inSize, xf, batch, time, backwards, hf);
         // the buffer the runs ask for: one step's rows, serially and in the unit split (whose items project their
         // columns of each step: these blocks split on a panel boundary)
-        Assert.True(FusedSequenceJob<float>.ProjectsSteps(w, batch, time, inSize));
+        Assert.True(FusedSequenceJob<float>.ProjectsStepsOf(w, batch, time, inSize));
         int pw = w.ProjectionWidth, pad = 64 / sizeof(float);
         foreach (var mode in new[] { "serial", "units" })
         {

@@ -60,7 +60,8 @@ internal static class FusedSequenceKernel
     public static int StepColumnsSplit<T>(IFusedSequence<T> w) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int columns = w.ProjectionWidth / w.Blocks, nr = w.Kernel.PanelWidth;
-        int multiple = nr / (int)BigInteger.GreatestCommonDivisor(columns, nr);
+        int multiple = 1; // blocks from one panel boundary to the next
+        while (multiple * columns % nr != 0) multiple++;
         int split = (int)Math.Round(w.Blocks / 2.0 / multiple) * multiple;
         return split > 0 && split < w.Blocks ? split : 0;
     }

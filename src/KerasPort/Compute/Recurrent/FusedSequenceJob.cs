@@ -37,8 +37,9 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
     {
         _phases.Reset(Phases);
         _leadStart = _leadEnd = _longestWait = 0;
-        _projectSteps = BatchSplit == 0 && ProjectsSteps(Weights, Batch, Time, InputSize);
+        _projectSteps = BatchSplit == 0 && ProjectsStepsOf(Weights, Batch, Time, InputSize);
         _split = _projectSteps ? FusedSequenceKernel.StepColumnsSplit(Weights) : Weights.Blocks / 2;
+        if (_projectSteps) StepwiseProjection<T>.Require(ProjectionLength, (long)Batch * Weights.ProjectionWidth, "GRU / SimpleRNN");
     }
 
     /// <summary>
@@ -46,11 +47,11 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
     /// rows (a buffer of one step's rows; phase 0 then projects nothing): where a whole-sequence projection would not
     /// stay in cache (<see cref="StepwiseProjection{T}.Applies"/>) and the blocks can be split on a panel boundary.
     /// </summary>
-    public static bool ProjectsSteps(IFusedSequence<T> w, int batch, int time, int inputSize) =>
+    public static bool ProjectsStepsOf(IFusedSequence<T> w, int batch, int time, int inputSize) =>
         StepwiseProjection<T>.Applies(batch, time, inputSize, w.ProjectionWidth) && FusedSequenceKernel.StepColumnsSplit(w) > 0;
 
-    /// <summary>This run's <see cref="ProjectsSteps"/> (set by <see cref="Prepare"/>).</summary>
-    internal bool ProjectsStepColumns => _projectSteps;
+    /// <summary>This run's <see cref="ProjectsStepsOf"/> (set by <see cref="Prepare"/>).</summary>
+    internal bool ProjectsSteps => _projectSteps;
 
     /// <summary>Runs through the pair worker (serially when it is busy), reporting a stalled helper to <see cref="PairContention"/>.</summary>
     public void Execute()
@@ -128,15 +129,7 @@ internal sealed unsafe class FusedSequenceJob<T> : IPairJob where T : unmanaged,
     }
 
     /// <summary>The inputs the unit split's items project their columns from, each step; null when phase 0 projects the whole sequence.</summary>
-    private T* StepInputs
-    {
-        get
-        {
-            if (!_projectSteps) return null;
-            StepwiseProjection<T>.Require(ProjectionLength, (long)Batch * Weights.ProjectionWidth, "GRU / SimpleRNN");
-            return Inputs;
-        }
-    }
+    private T* StepInputs => _projectSteps ? Inputs : null;
 
     /// <summary>Phase 0, item 0: the first batch rows, or the first projection rows (none when each step projects its own).</summary>
     private void Item0()

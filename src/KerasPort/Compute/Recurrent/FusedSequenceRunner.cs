@@ -58,7 +58,7 @@ internal static class FusedSequenceRunner
         bool unitSplit = unitSplitFits && (tuner is null || tuner.PreferSplit(batch));
         // the rows of a step at a time wherever StepwiseProjection applies to them, but in a unit split whose blocks cannot
         // be split on a panel boundary (its phase 0 projects the whole sequence)
-        var projection = workspace.Projection(unitSplit && !FusedSequenceJob<T>.ProjectsSteps(w, batch, time, inputSize)
+        var projection = workspace.Projection(unitSplit && !FusedSequenceJob<T>.ProjectsStepsOf(w, batch, time, inputSize)
             ? checked(batch * time * pw) : StepwiseProjection<T>.BufferLength(batch, batchSplit, time, inputSize, pw));
         long start = tuner is null ? 0 : Stopwatch.GetTimestamp();
         if (batchSplit > 0)

@@ -29,7 +29,6 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
     private readonly PairPhases _phases = new(GraceSpins);
     private readonly StepwiseProjection<T> _steps0 = new(), _steps1 = new(); // parts 0 (or the whole batch) and 1
     private bool _led; // the caller ran part 0 (not both parts serially)
-    private bool _projectSteps;
     public LstmPacked<T> Weights = null!;
     public Activation Activation, RecurrentActivation;
     public int InputSize, Batch, Time;
@@ -42,16 +41,16 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
 
     /// <summary>
     /// A unit split whose items project their columns of each step's rows (the Projection buffer then holds one step's
-    /// rows), set by <see cref="Prepare"/>.
+    /// rows): where the whole-sequence projection would not stay in cache.
     /// </summary>
-    internal bool ProjectsSteps => _projectSteps;
+    internal bool ProjectsSteps => BatchSplit == 0 && StepwiseProjection<T>.Applies(Batch, Time, InputSize, Weights.ProjectionWidth);
 
     /// <summary>Resets the phases for a run (<see cref="Execute"/> does it; tests that drive the parts themselves call it first).</summary>
     public void Prepare()
     {
         _phases.Reset(Time);
         _led = false;
-        _projectSteps = BatchSplit == 0 && StepwiseProjection<T>.Applies(Batch, Time, InputSize, Weights.ProjectionWidth);
+        if (ProjectsSteps) StepwiseProjection<T>.Require(ProjectionLength, (long)Batch * Weights.ProjectionWidth, "LSTM");
     }
 
     /// <summary>Runs through the pair worker (serially when it is busy); a unit split reports a stalled helper to <see cref="PairContention"/>.</summary>
@@ -153,9 +152,8 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
     private void First(int firstBlock, int endBlock)
     {
         var w = Weights;
-        if (_projectSteps)
+        if (ProjectsSteps)
         {
-            StepwiseProjection<T>.Require(ProjectionLength, (long)Batch * w.ProjectionWidth, "LSTM");
             LstmStepKernel.SharedSteps(w, Activation, RecurrentActivation, Batch, Time, GoBackwards, Projection, HA, HB, C, Sequence, 0, 1, firstBlock, endBlock, null, Inputs, InputSize);
             return;
         }
@@ -175,7 +173,7 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
         if (Time < 2) return;
         var w = Weights;
         LstmStepKernel.SharedSteps(w, Activation, RecurrentActivation, Batch, Time, GoBackwards, Projection, HA, HB, C, Sequence, 1, Time, 0, w.Blocks, sharing,
-            _projectSteps ? Inputs : null, InputSize);
+            ProjectsSteps ? Inputs : null, InputSize);
     }
 
     /// <summary>The whole batch on this thread: the serial run of a batch projected step by step (<see cref="StepwiseProjection{T}"/>).</summary>
