@@ -367,6 +367,13 @@ internal static class LstmStepKernel
                 a.ProjectionStepStride, ref a.CPrev, a.StepGate, ref a.Sequence, a.HasSequence);
             return;
         }
+        if (a.Batch == 1 && (long)u * 4 * up * Unsafe.SizeOf<T>() <= PairMaximumRecurrentBytes)
+        {
+            // any other one-row layer whose recurrent_kernel is in L1: the whole sequence in one loop of Row steps
+            RowSequence<T, TV, TS, TRec, TAct>(rec, act, u, time, a.GoBackwards, a.First, a.End, ref a.HPrev, ref a.HNext, ref a.Recurrent, ref projection,
+                a.ProjectionStepStride, ref a.CPrev, a.StepGate, ref a.Sequence, a.HasSequence);
+            return;
+        }
         for (int s = 0; s < time; s++)
         {
             int t = a.GoBackwards ? time - 1 - s : s;
@@ -419,27 +426,8 @@ internal static class LstmStepKernel
         nint panel = (nint)u * 4 * lanes;
         if (a.Batch == 1 && (long)u * 4 * up * Unsafe.SizeOf<T>() <= PairMaximumRecurrentBytes)
         {
-            // one row, recurrent_kernel in L1: two blocks at a time, so that the gate code of one block overlaps the
-            // other's (the step is latency-bound then; from L2 one block at a time streams faster); each block sums
-            // exactly as in One
-            int count = a.End - a.First;
-            for (int i = 0; i < count; i += 2)
-            {
-                int jb = a.Reverse ? a.End - 1 - i : a.First + i;
-                nint col = (nint)jb * lanes;
-                ref T b = ref Unsafe.Add(ref a.Recurrent, jb * panel);
-                ref T p = ref Unsafe.Add(ref a.Projection, 4 * col);
-                ref T cp = ref Unsafe.Add(ref a.CPrev, col);
-                ref T cn = ref Unsafe.Add(ref a.CNext, col);
-                ref T hn = ref Unsafe.Add(ref a.HNext, col);
-                if (i + 1 == count)
-                {
-                    One<T, TV, TS, TRec, TAct>(rec, act, u, ref a.HPrev, ref b, ref p, ref cp, ref cn, ref hn);
-                    break;
-                }
-                nint d = a.Reverse ? -lanes : lanes; // the second block's column offset
-                Pair<T, TV, TS, TRec, TAct>(rec, act, u, ref a.HPrev, ref b, ref Unsafe.Add(ref b, d / lanes * panel), ref p, 4 * d, ref cp, ref cn, ref hn, d);
-            }
+            // one row, recurrent_kernel in L1: every block's sums, then every block's gate code (Row)
+            Row<T, TV, TS, TRec, TAct>(rec, act, u, ref a.HPrev, ref a.Recurrent, a.First, a.End, a.Reverse, ref a.Projection, ref a.CPrev, ref a.CNext, ref a.HNext);
             return;
         }
         for (int i = a.First; i < a.End; i++)
@@ -479,6 +467,15 @@ internal static class LstmStepKernel
     private static void One<T, TV, TS, TRec, TAct>(TRec rec, TAct act, int k, ref T h, ref T b, ref T p, ref T cp, ref T cn, ref T hn)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
     {
+        OneProducts<T, TV, TS>(k, ref h, ref b, out TV zi, out TV zf, out TV zc, out TV zo);
+        Gates<T, TV, TS, TRec, TAct>(rec, act, zi, zf, zc, zo, ref p, ref cp, ref cn, ref hn);
+    }
+
+    /// <summary>The four gate sums h·U of one block for one row: even q in one chain, odd q in another, added at the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OneProducts<T, TV, TS>(int k, ref T h, ref T b, out TV zi, out TV zf, out TV zc, out TV zo)
+        where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
+    {
         nint w = TS.Count, ldb = 4 * w;
         TV zero = TS.Splat(0.0);
         TV s0 = zero, s1 = zero, s2 = zero, s3 = zero, t0 = zero, t1 = zero, t2 = zero, t3 = zero;
@@ -507,8 +504,72 @@ internal static class LstmStepKernel
             s2 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 2 * w)), s2);
             s3 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 3 * w)), s3);
         }
-        Gates<T, TV, TS, TRec, TAct>(rec, act, TS.Add(s0, t0), TS.Add(s1, t1), TS.Add(s2, t2), TS.Add(s3, t3), ref p, ref cp, ref cn, ref hn);
+        zi = TS.Add(s0, t0); zf = TS.Add(s1, t1); zc = TS.Add(s2, t2); zo = TS.Add(s3, t3);
     }
+
+    /// <summary>
+    /// One row of blocks [first, end) (visited last-to-first when <paramref name="reverse"/>) of a layer whose
+    /// recurrent_kernel is in L1, in two phases: every block's four gate sums, parked in a stack tile
+    /// (<see cref="RowSums"/>), then the gate code of every block (<see cref="RowGates"/>). The step is latency-bound
+    /// written block after block (each block's gate code, chains of transcendental functions, waits behind its own
+    /// sums, and the next block's sums behind it in the scheduler; two blocks at a time need 16 accumulators, which
+    /// spill with 16 vector registers); this way the sums run back to back and the gate chains of all blocks overlap.
+    /// Each phase is a method of its own, so that the JIT inlines everything in it. Each block sums exactly as in <see cref="One"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit] // the tile is written (parked) before it is read
+    private static void Row<T, TV, TS, TRec, TAct>(TRec rec, TAct act, int k, ref T h, ref T recurrent, int first, int end, bool reverse,
+        ref T projection, ref T cp, ref T cn, ref T hn)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
+    {
+        Unsafe.SkipInit(out RowBuffer<T> buffer);
+        ref T z = ref Unsafe.As<RowBuffer<T>, T>(ref buffer);
+        if ((end - first) * 4 * TS.Count * Unsafe.SizeOf<T>() > Unsafe.SizeOf<RowBuffer<T>>())
+            throw new ArgumentException($"{end - first} blocks do not fit the row tile.");
+        RowSums<T, TV, TS>(k, ref h, ref recurrent, first, end, reverse, ref z);
+        RowGates<T, TV, TS, TRec, TAct>(rec, act, ref z, first, end, reverse, ref projection, ref cp, ref cn, ref hn);
+    }
+
+    /// <summary>The four gate sums of blocks [first, end) for one row (as <see cref="OneProducts"/>), block i of the visit at z[4·L·i ..].</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void RowSums<T, TV, TS>(int k, ref T h, ref T recurrent, int first, int end, bool reverse, ref T z)
+        where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
+    {
+        nint zs = 4 * TS.Count, panel = k * zs;
+        for (int i = 0; i < end - first; i++)
+        {
+            int jb = reverse ? end - 1 - i : first + i;
+            OneProducts<T, TV, TS>(k, ref h, ref Unsafe.Add(ref recurrent, jb * panel), out TV zi, out TV zf, out TV zc, out TV zo);
+            Park<T, TV, TS>(ref Unsafe.Add(ref z, i * zs), zi, zf, zc, zo);
+        }
+    }
+
+    /// <summary>The gate code of blocks [first, end) for one row, from the sums <see cref="RowSums"/> parked.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void RowGates<T, TV, TS, TRec, TAct>(TRec rec, TAct act, ref T z, int first, int end, bool reverse, ref T projection, ref T cp, ref T cn, ref T hn)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
+    {
+        nint w = TS.Count, zs = 4 * w;
+        for (int i = 0; i < end - first; i++)
+        {
+            int jb = reverse ? end - 1 - i : first + i;
+            nint col = jb * w;
+            ref T zb = ref Unsafe.Add(ref z, i * zs);
+            Gates<T, TV, TS, TRec, TAct>(rec, act, TS.Load(ref zb), TS.Load(ref Unsafe.Add(ref zb, w)), TS.Load(ref Unsafe.Add(ref zb, 2 * w)),
+                TS.Load(ref Unsafe.Add(ref zb, 3 * w)), ref Unsafe.Add(ref projection, 4 * col), ref Unsafe.Add(ref cp, col), ref Unsafe.Add(ref cn, col), ref Unsafe.Add(ref hn, col));
+        }
+    }
+
+    /// <summary>The four gate sums of every block of a one-row layer whose recurrent_kernel fits <see cref="PairMaximumRecurrentBytes"/>.</summary>
+    [InlineArray(RowBufferBytes)]
+    private struct RowBuffer<T> where T : unmanaged
+    {
+        private byte _element;
+    }
+
+    // a layer within PairMaximumRecurrentBytes has 4·u·PaddedUnits·size ≤ 32 KiB, so PaddedUnits ≤ 48 (float) or 32
+    // (double): its sums, 4·PaddedUnits values, take at most 1 KiB at any width
+    private const int RowBufferBytes = 8 * 4 * 32;
 
     /// <summary>
     /// One row, two blocks (panels <paramref name="b"/> and <paramref name="b2"/>; the second block's projection, c and h
@@ -600,6 +661,33 @@ internal static class LstmStepKernel
             GatesPair<T, TV, TS, TRec, TAct>(rec, act, zi, zf, zc, zo, yi, yf, yc, yo, ref p, 4 * w, ref c, ref c, ref hn, w);
             if (hasSequence)
                 MemoryMarshal.CreateReadOnlySpan(ref hn, k).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref sequence, (nint)s * k), k));
+            ref T swap = ref h;
+            h = ref hn;
+            hn = ref swap;
+        }
+    }
+
+    /// <summary>
+    /// The whole sequence of blocks [first, end) of a one-row layer whose recurrent_kernel is in L1, one <see cref="Row"/>
+    /// step after the other in one loop (buffers as in <see cref="PairSequence"/>; h of step s, units of these blocks,
+    /// copied to sequence[s·k ..]). Same sums as <see cref="Row"/> called step by step from <see cref="Blocks"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void RowSequence<T, TV, TS, TRec, TAct>(TRec rec, TAct act, int k, int time, bool goBackwards, int first, int end, ref T hA, ref T hB,
+        ref T recurrent, ref T projection, nint stepStride, ref T c, IStepGate? stepGate, ref T sequence, bool hasSequence)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
+    {
+        nint w = TS.Count;
+        int j0 = first * (int)w, j1 = Math.Min(end * (int)w, k);
+        ref T h = ref hA;
+        ref T hn = ref hB;
+        for (int s = 0; s < time; s++)
+        {
+            int t = goBackwards ? time - 1 - s : s;
+            stepGate?.WaitForStep(s);
+            Row<T, TV, TS, TRec, TAct>(rec, act, k, ref h, ref recurrent, first, end, false, ref Unsafe.Add(ref projection, t * stepStride), ref c, ref c, ref hn);
+            if (hasSequence && j1 > j0)
+                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref hn, j0), j1 - j0).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref sequence, (nint)s * k + j0), j1 - j0));
             ref T swap = ref h;
             h = ref hn;
             hn = ref swap;
