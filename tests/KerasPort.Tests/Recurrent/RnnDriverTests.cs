@@ -583,6 +583,38 @@ public class RnnDriverTests
     }
 
     /// <summary>
+    /// A unit split whose steps take at least <see cref="SplitTuner.CertainStepWork"/> multiply-adds is taken without
+    /// timing it against one thread (its tuner is never asked, so its estimates stay empty and no call runs the slow way);
+    /// smaller steps are timed. Both give the direct equations' values.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 512, false)] // 512 · 2048 = 2^20 multiply-adds a step
+    [InlineData(3, 256, true)]  // 3 · 256 · 1024 = 786,432
+    public void Lstm_UnitSplit_IsTimedOnlyBelowTheCertainStepWork(int batch, int u, bool timed)
+    {
+        const int time = 3, inSize = 5;
+        Assert.Equal(timed, SplitTuner.Needed((long)batch * u * 4 * u));
+        Assert.True((long)u * 4 * u * sizeof(float) > LstmCell<float>.BatchSplitMaximumRecurrentBytes); // no batch split
+        var (x, W, U, bias, seq, hRef, cRef) = RandomLstm(new Random(u + batch), batch, time, inSize, u, 0.3, 0.05, false);
+        var cell = new LstmCell<float>(inSize, u, W.Select(v => (float)v).ToArray(), U.Select(v => (float)v).ToArray(),
+            bias.Select(v => (float)v).ToArray(), new Activation(ActivationKind.Tanh), new Activation(ActivationKind.Sigmoid));
+        var xf = x.Select(v => (float)v).ToArray();
+        var ws = new RnnWorkspace<float>();
+        bool backedOff = false;
+        for (int call = 0; call < 3; call++)
+        {
+            backedOff |= PairContention.BackingOff;
+            var (states, outSeq) = RunFromZeroStates(cell, xf, batch, time, false, ws);
+            NearReference(seq, hRef, cRef, outSeq, states, 2e-5);
+        }
+        var (split, other) = ws.SplitTuner().Estimates;
+        if (timed && PairWorker.Available && cell.Packed is not null && !backedOff)
+            Assert.True(split > 0 && other > 0, $"the calls were not timed both ways ({split}, {other})");
+        else if (!timed)
+            Assert.Equal((0.0, 0.0), (split, other));
+    }
+
+    /// <summary>
     /// The batch split point leaves no part of one row (the step kernel and the projection GEMM cut a batch into tiles of
     /// two rows or more, and only a lone row sums in another order), as near the middle as that allows.
     /// </summary>

@@ -26,6 +26,17 @@ internal sealed class SplitTuner
     /// <summary>Calls that alternate between the two ways before the estimates decide.</summary>
     public const int WarmupCalls = 8;
 
+    /// <summary>
+    /// Multiply-adds of h·U in one time step (all rows) from which a split is taken without timing it: such a step takes
+    /// tens of microseconds on one thread against a hand-over of 0.1 to 1 µs, so the split always wins, while each
+    /// re-timing would run two whole calls the slow way (W3 b64, LSTM(512) over 64 rows: two calls of 250–300 ms on one
+    /// thread every 16 to 256 calls of 120–150 ms split, on an AVX2 Zen 3).
+    /// </summary>
+    public const long CertainStepWork = 1L << 20;
+
+    /// <summary>Whether a split whose steps take <paramref name="stepWork"/> multiply-adds needs timing (<see cref="CertainStepWork"/>).</summary>
+    public static bool Needed(long stepWork) => stepWork < CertainStepWork;
+
     private int _batch = -1;
     private double _split, _other; // ticks per step; 0: not timed yet
     private int _calls, _interval, _untilProbe;

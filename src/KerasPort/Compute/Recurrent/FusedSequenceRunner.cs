@@ -53,8 +53,9 @@ internal static class FusedSequenceRunner
         if (3 * Math.Min(batchSplit, batch - batchSplit) < batch) batchSplit = 0; // e.g. 6 + 1 of 7: the unit split balances better
         bool unitSplitFits = batchSplit == 0 && parallel && w.Blocks >= 2 && batch * stepWork >= policy.MinimumStepWork;
         // the unit split meets the other thread after every step: whether that pays depends on the cores' hand-over
-        // time, so each such call is timed against one thread (SplitTuner); forced (tests) splits are not
-        var tuner = unitSplitFits && !policy.Forced ? workspace.SplitTuner() : null;
+        // time, so each such call is timed against one thread (SplitTuner); forced (tests) splits are not, nor splits of
+        // steps large enough that they always win
+        var tuner = unitSplitFits && !policy.Forced && SplitTuner.Needed(batch * stepWork) ? workspace.SplitTuner() : null;
         bool unitSplit = unitSplitFits && (tuner is null || tuner.PreferSplit(batch));
         // the rows of a step at a time wherever StepwiseProjection applies to them, but in a unit split whose blocks cannot
         // be split on a panel boundary (its phase 0 projects the whole sequence)

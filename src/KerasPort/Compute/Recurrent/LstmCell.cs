@@ -143,18 +143,21 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
         // the batch split meets the other thread only at the end of the call, yet short steps on two threads have still
         // lost to one thread at times (W1 b8, LSTM(32): 210 µs split against ~160 µs on one thread in one run, 85–130 µs
         // split otherwise), so it is timed against one thread too
-        var batchTuner = batchSplitPoint > 0 ? workspace.BatchSplitTuner() : null;
+        long stepWork = (long)batch * u * 4 * u;
+        var batchTuner = batchSplitPoint > 0 && SplitTuner.Needed(stepWork) ? workspace.BatchSplitTuner() : null;
         int batchSplit = batchTuner is null || batchTuner.PreferSplit(batch) ? batchSplitPoint : 0;
         // the unit split meets the other thread after every step: whether that pays depends on the cores' hand-over
-        // time, so each such call is timed against the other way (SplitTuner)
-        var tuner = batchSplitPoint == 0 && splitUnits is null && w.Blocks >= 2 && PairWorker.Available && !PairContention.BackingOff
-            && (long)batch * u * 4 * u >= ParallelMinimumStepWork ? workspace.SplitTuner() : null;
-        bool unitSplit = splitUnits is not null ? w.Blocks >= 2 : tuner is not null && tuner.PreferSplit(batch);
+        // time, so each such call is timed against the other way (SplitTuner), but where the steps are large enough that
+        // the split always wins
+        bool unitSplitFits = batchSplitPoint == 0 && splitUnits is null && w.Blocks >= 2 && PairWorker.Available && !PairContention.BackingOff
+            && stepWork >= ParallelMinimumStepWork;
+        var tuner = unitSplitFits && SplitTuner.Needed(stepWork) ? workspace.SplitTuner() : null;
+        bool unitSplit = splitUnits is not null ? w.Blocks >= 2 : unitSplitFits && (tuner is null || tuner.PreferSplit(batch));
         // the one-row pipeline hands a projection chunk over every 12 steps; where it is the alternative to one thread
         // (no unit split in question), it is timed against it in the same way
         bool pipelineFits = batchSplit == 0 && !unitSplit && PairWorker.Available && batch == 1 && !goBackwards
             && time >= PipelineMinimumSteps && InputSize <= GemmLayout.KC;
-        var pipelineTuner = pipelineFits && tuner is null && splitUnits is null ? workspace.PipelineTuner() : null;
+        var pipelineTuner = pipelineFits && !unitSplitFits && splitUnits is null ? workspace.PipelineTuner() : null;
         bool pipelined = pipelineFits && (pipelineTuner is null || pipelineTuner.PreferSplit(batch));
         // every way below projects the rows of a step at a time wherever StepwiseProjection applies to them (the unit split
         // included), else the whole sequence of its rows
