@@ -93,14 +93,25 @@ internal sealed class ExecutionPlan<T> where T : unmanaged, IFloatingPointIeee75
             var step = Steps[s];
             var ins = frame.StepInputs[s];
             var outs = frame.StepOutputs[s];
-            if (_feedsNext[s] && step.Runner.TryRunWithNext(Steps[s + 1].Runner, ins[0], outs[0], frame.StepOutputs[s + 1][0]))
+            try
             {
-                PropagateMask(step, ins, outs);
-                s++;
-                PropagateMask(Steps[s], frame.StepInputs[s], frame.StepOutputs[s]);
-                continue;
+                if (_feedsNext[s] && step.Runner.TryRunWithNext(Steps[s + 1].Runner, ins[0], outs[0], frame.StepOutputs[s + 1][0]))
+                {
+                    PropagateMask(step, ins, outs);
+                    s++;
+                    PropagateMask(Steps[s], frame.StepInputs[s], frame.StepOutputs[s]);
+                    continue;
+                }
+                step.Runner.Run(ins, outs, frame.Workspaces[s], state);
             }
-            step.Runner.Run(ins, outs, frame.Workspaces[s], state);
+            catch (OverflowException e)
+            {
+                // a working buffer's size (checked arithmetic in the kernels) passed the largest array .NET allocates
+                throw new InvalidModelArgumentException(
+                    $"layer '{step.Runner.Name}': inputs of shape {string.Join(" and ", ins.Select(i => $"({string.Join(", ", i.Shape)})"))} need a working buffer " +
+                    "larger than the largest .NET array (2^31 − 1 elements); pass fewer rows or steps per call (KerasModel.CreateStream carries the states " +
+                    "from one call to the next)", e);
+            }
             PropagateMask(step, ins, outs);
         }
     }

@@ -94,6 +94,30 @@ public class PredictApiTests
         Assert.Throws<ShapeMismatchException>(() => model.Predict<float>(new float[5], [2, 6, 3], new float[100]));
     }
 
+    /// <summary>
+    /// A call whose working buffers would pass .NET's largest array (one row of 2^20 + 1 steps of LSTM(512): a
+    /// whole-sequence input projection of 2^31 + 2048 values) is refused with a typed error naming the layer and the
+    /// shape, not an <see cref="OverflowException"/>.
+    /// </summary>
+    [Fact]
+    public void OversizedWorkingBuffer_GetsATypedErrorNamingTheLayer()
+    {
+        const int units = 512, steps = (1 << 20) + 1;
+        var config = """
+            {"class_name": "Sequential", "config": {"name": "s", "layers": [
+              {"class_name": "InputLayer", "config": {"batch_input_shape": [null, null, 1], "dtype": "float32", "name": "in"}},
+              {"class_name": "LSTM", "config": {"name": "long_lstm", "units": 512}}]}}
+            """;
+        var weights = KerasPort.Tests.Model.ModelTestKit.Legacy(("long_lstm", [
+            new KerasPort.Model.WeightTensor("long_lstm/kernel:0", [1, 4 * units], new double[4 * units]),
+            new KerasPort.Model.WeightTensor("long_lstm/recurrent_kernel:0", [units, 4 * units], new double[units * 4 * units]),
+            new KerasPort.Model.WeightTensor("long_lstm/bias:0", [4 * units], new double[4 * units])]));
+        var model = KerasPort.Tests.Model.ModelTestKit.Load(config, "2.4.0", weights);
+        var e = Assert.Throws<InvalidModelArgumentException>(() => model.Predict<float>(new float[steps], [1, steps, 1], new float[units]));
+        Assert.Contains("long_lstm", e.Message);
+        Assert.Contains($"(1, {steps}, 1)", e.Message);
+    }
+
     [Fact]
     public void Float64Compute_OnAFloat32Model_DiffersFromFloat32OnlyByRounding()
     {
