@@ -271,10 +271,10 @@ internal static class LstmStepKernel
     internal const long PairMaximumRecurrentBytes = 32 * 1024;
 
     /// <summary>
-    /// Batch rows per tile of the step kernel that fill its registers (a batch is cut into even tiles; an odd batch at two
-    /// rows a tile ends on a tile of three; only a batch of one row has a one-row tile, which sums in another order).
+    /// Batch rows per tile of the step kernel: 6 (with 16 vector registers summed in two parts, <see cref="RecurrentPanels.TileInParts"/>).
+    /// A batch is cut into even tiles; only a batch of one row has a one-row tile, which sums in another order.
     /// </summary>
-    internal static int TileRows => 6;
+    internal static int TileRows => RecurrentPanels.TileRows(4);
 
     /// <summary>True when both activations have vectorised operators (every element-wise one but exact gelu).</summary>
 
@@ -437,8 +437,8 @@ internal static class LstmStepKernel
             nint col = (nint)jb * lanes;
             // the rows in as few tiles as mrMax allows, as even as possible (32 rows: 6 6 5 5 5 5, not 6 6 6 6 6 2: a
             // two-row tile streams the whole panel for two rows); a tile of one row only when there is one row, so every
-            // row sums in the same order (one chain per row) however the batch is cut: at most Batch/2 tiles, so with two
-            // rows a tile at most (256 and 128 bits) an odd batch ends on a tile of three (7 rows: 3 2 2), not of one
+            // row sums in the same order (one chain per row) however the batch is cut: at most Batch/2 tiles, so no tile
+            // of one row (3 rows: one tile of 3)
             int tiles = a.Batch == 1 ? 1 : Math.Min((a.Batch + mrMax - 1) / mrMax, a.Batch / 2);
             for (int r = 0; r < a.Batch; tiles--)
             {
@@ -736,8 +736,8 @@ internal static class LstmStepKernel
         // (several transcendental functions) exists once
         TileBuffer<T> buffer = default;
         ref T z = ref Unsafe.As<TileBuffer<T>, T>(ref buffer);
-        if (GemmLayout.VectorsPerRow == 4) Accumulate<T, TV, TS, TMr>(k, ref h, ldh, ref b, ref z);
-        else AccumulateHalves<T, TV, TS, TMr>(k, ref h, ldh, ref b, ref z);
+        if (RecurrentPanels.InParts(4)) RecurrentPanels.TileInParts<T, TV, TS, C4, TMr>(k, ref h, ldh, ref b, ref z);
+        else Accumulate<T, TV, TS, TMr>(k, ref h, ldh, ref b, ref z);
         nint w = TS.Count, zs = 4 * w;
         for (int r = 0; r < TMr.Value; r++)
         {
@@ -790,21 +790,6 @@ internal static class LstmStepKernel
         if (mr > 3) Park<T, TV, TS>(ref Unsafe.Add(ref z, 3 * zs), c30, c31, c32, c33);
         if (mr > 4) Park<T, TV, TS>(ref Unsafe.Add(ref z, 4 * zs), c40, c41, c42, c43);
         if (mr > 5) Park<T, TV, TS>(ref Unsafe.Add(ref z, 5 * zs), c50, c51, c52, c53);
-    }
-
-    /// <summary>
-    /// <see cref="Accumulate"/> with 16 vector registers: MR rows × 4 gate vectors do not fit (24 accumulators), so the
-    /// block's sums are taken in two register tiles of MR rows × 2 vectors (gates i, f, then c, o: the GEMM's 6 × 2
-    /// micro-kernel, 12 accumulators), each reading its half of every panel row. Each accumulator is one chain from zero,
-    /// q ascending, as in <see cref="Accumulate"/>: the same sums.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void AccumulateHalves<T, TV, TS, TMr>(int k, ref T h, nint ldh, ref T b, ref T z)
-        where T : unmanaged where TV : struct where TS : ISimdOps<TV, T> where TMr : struct, IConst
-    {
-        nint w = TS.Count, ldb = 4 * w;
-        GemmMicroKernel.Run<T, TV, TS, TMr, C2>(k, ref h, ldh, ref b, ldb, ref z, ldb, false, ref Unsafe.NullRef<T>(), false);
-        GemmMicroKernel.Run<T, TV, TS, TMr, C2>(k, ref h, ldh, ref Unsafe.Add(ref b, 2 * w), ldb, ref Unsafe.Add(ref z, 2 * w), ldb, false, ref Unsafe.NullRef<T>(), false);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
