@@ -583,6 +583,50 @@ public class RnnDriverTests
     }
 
     /// <summary>
+    /// A large batch split is cut into chunks that the two threads claim one at a time (<see cref="BatchSplitPoint.Chunks"/>),
+    /// so that a helper that starts late still takes the chunks left: every schedule (the helper never coming, the worker
+    /// busy, the helper starting after or before the caller) gives the serial kernel's bits and the direct equations'
+    /// values; with whole-sequence and step-by-step projections per chunk.
+    /// </summary>
+    [Theory]
+    [InlineData(48, 30, 5, 33, false, 4, false)]
+    [InlineData(64, 100, 20, 64, true, 4, true)]  // 16 rows a chunk: 16 · 100 · 256 floats, projected step by step
+    [InlineData(101, 12, 7, 17, false, 8, false)] // chunks of 12 and 13 rows
+    [InlineData(30, 20, 6, 24, false, 2, false)]  // halves
+    public void Lstm_BatchSplitChunks_AnySchedule_GiveTheSerialKernelResult(int batch, int time, int inSize, int u, bool backwards, int chunks, bool stepwise)
+    {
+        var (x, W, U, bias, seq, hRef, cRef) = RandomLstm(new Random(batch * 7 + u), batch, time, inSize, u, 0.3, 0.2, backwards);
+        int split = LstmSequenceJob<float>.ChooseBatchSplit(batch, time, inSize);
+        Assert.Equal(chunks, BatchSplitPoint.Chunks(batch, split, inSize));
+        var act = new Activation(ActivationKind.Tanh);
+        var rec = new Activation(ActivationKind.Sigmoid);
+        var cell = new LstmCell<float>(inSize, u, W.Select(v => (float)v).ToArray(), U.Select(v => (float)v).ToArray(), bias.Select(v => (float)v).ToArray(), act, rec);
+        var w = cell.Packed;
+        if (w is null) return; // no SIMD: no fused kernel
+        int firstChunk = BatchSplitPoint.ChunkStart(1, chunks, batch, split);
+        Assert.Equal(stepwise, StepwiseProjection<float>.Applies(firstChunk, time, inSize, w.ProjectionWidth));
+        var xf = x.Select(v => (float)v).ToArray();
+        var (serialSeq, serialStates) = WholeProjectionKernel<float>(w, act, rec, xf, batch, time, inSize, backwards);
+        var ws = new RnnWorkspace<float>();
+        foreach (var schedule in PairSchedules.All)
+        {
+            var states = new float[2 * batch * u];
+            var outSeq = new float[batch * time * u];
+            bool ran = false;
+            Assert.True(cell.TryRunSequence(xf, batch, time, backwards, states, outSeq, new float[batch * u], ws, default, splitRows: job =>
+            {
+                Assert.Equal(split, job.BatchSplit);
+                schedule(job);
+                ran = true;
+            }));
+            Assert.True(ran);
+            Assert.Equal(serialSeq, outSeq);
+            Assert.Equal(serialStates, states);
+            NearReference(seq, hRef, cRef, outSeq, states, 2e-5);
+        }
+    }
+
+    /// <summary>
     /// A unit split whose steps take at least <see cref="SplitTuner.CertainStepWork"/> multiply-adds is taken without
     /// timing it against one thread (its tuner is never asked, so its estimates stay empty and no call runs the slow way);
     /// smaller steps are timed. Both give the direct equations' values.

@@ -30,6 +30,24 @@ internal static class BatchSplitPoint
         return 0;
     }
 
+    /// <summary>Batch rows per chunk that a large batch split is cut into (two register tiles of the step kernels).</summary>
+    public const int ChunkRows = 12;
+
+    /// <summary>
+    /// How many chunks a batch split at <paramref name="split"/> is cut into, for the two threads to claim one at a time:
+    /// two (the rows either side of the split) unless the batch holds four chunks of <see cref="ChunkRows"/> or more and
+    /// the input is at most one k-block wide (so any cut keeps every product's blocking), then an even number of chunks
+    /// of ChunkRows rows or more (two threads that both start at once end together), so that a helper that starts late
+    /// (a vCPU the host has not run for milliseconds) still takes the chunks left, where with two halves the caller
+    /// would run both.
+    /// </summary>
+    public static int Chunks(int batch, int split, int inputSize) =>
+        split > 0 && inputSize <= GemmLayout.KC && batch >= 4 * ChunkRows ? batch / (2 * ChunkRows) * 2 : 2;
+
+    /// <summary>First row of chunk <paramref name="i"/> (0..chunks; chunk <paramref name="chunks"/> starts at the batch's end).</summary>
+    public static int ChunkStart(int i, int chunks, int batch, int split) =>
+        chunks == 2 ? (i == 0 ? 0 : i == 1 ? split : batch) : (int)((long)i * batch / chunks);
+
     /// <summary>Whether products of rows [0, first) and [first, total) are k-blocked exactly when the whole product is.</summary>
     private static bool SameBlocking(long first, long total) =>
         total <= GemmLayout.MR || (first > GemmLayout.MR && total - first > GemmLayout.MR);

@@ -114,10 +114,12 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
     /// <see cref="RnnDriver.Run{T}"/>. False when the fused path does not apply (the caller runs the generic driver).
     /// <paramref name="splitUnits"/> (tests) forces the unit-block split whenever there are two blocks, and runs it with
     /// <paramref name="splitUnits"/> in place of <see cref="LstmSequenceJob{T}.Execute"/>, after
-    /// <see cref="LstmSequenceJob{T}.Prepare"/>, to drive the job's parts directly.
+    /// <see cref="LstmSequenceJob{T}.Prepare"/>, to drive the job's parts directly; <paramref name="splitRows"/> (tests)
+    /// does the same with the batch-row split wherever the batch has a split point.
     /// </summary>
     internal bool TryRunSequence(ReadOnlySpan<T> inputs, int batch, int time, bool goBackwards, Span<T> states, Span<T> sequenceOutput,
-        Span<T> lastOutput, RnnWorkspace<T> workspace, Span<T> carriedOutput, Action<LstmSequenceJob<T>>? splitUnits = null)
+        Span<T> lastOutput, RnnWorkspace<T> workspace, Span<T> carriedOutput, Action<LstmSequenceJob<T>>? splitUnits = null,
+        Action<LstmSequenceJob<T>>? splitRows = null)
     {
         var w = Packed;
         if (w is null) return false;
@@ -138,13 +140,13 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
         }
         bool inB;
         long work = (long)time * batch * u * 4 * u;
-        int batchSplitPoint = splitUnits is null && PairWorker.Available && batch >= 2 && work >= ParallelMinimumWork
-            && (long)u * 4 * u * Unsafe.SizeOf<T>() <= BatchSplitMaximumRecurrentBytes ? LstmSequenceJob<T>.ChooseBatchSplit(batch, time, InputSize) : 0;
+        int batchSplitPoint = splitRows is not null || (splitUnits is null && PairWorker.Available && batch >= 2 && work >= ParallelMinimumWork
+            && (long)u * 4 * u * Unsafe.SizeOf<T>() <= BatchSplitMaximumRecurrentBytes) ? LstmSequenceJob<T>.ChooseBatchSplit(batch, time, InputSize) : 0;
         // the batch split meets the other thread only at the end of the call, yet short steps on two threads have still
         // lost to one thread at times (W1 b8, LSTM(32): 210 µs split against ~160 µs on one thread in one run, 85–130 µs
         // split otherwise), so it is timed against one thread too
         long stepWork = (long)batch * u * 4 * u;
-        var batchTuner = batchSplitPoint > 0 && SplitTuner.Needed(stepWork) ? workspace.BatchSplitTuner() : null;
+        var batchTuner = batchSplitPoint > 0 && splitRows is null && SplitTuner.Needed(stepWork) ? workspace.BatchSplitTuner() : null;
         int batchSplit = batchTuner is null || batchTuner.PreferSplit(batch) ? batchSplitPoint : 0;
         // the unit split meets the other thread after every step: whether that pays depends on the cores' hand-over
         // time, so each such call is timed against the other way (SplitTuner), but where the steps are large enough that
@@ -165,7 +167,7 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
         long start = tuner is null && pipelineTuner is null && batchTuner is null ? 0 : Stopwatch.GetTimestamp();
         if (batchSplit > 0)
         {
-            RunPair(workspace.LstmJob(), inputs, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, batchSplit);
+            RunPair(workspace.LstmJob(), inputs, batch, time, goBackwards, projection, hA, hB, c, sequenceOutput, batchSplit, splitRows);
             inB = time % 2 == 1;
         }
         else if (unitSplit)

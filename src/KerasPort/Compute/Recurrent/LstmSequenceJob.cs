@@ -32,8 +32,12 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
     public LstmPacked<T> Weights = null!;
     public Activation Activation, RecurrentActivation;
     public int InputSize, Batch, Time;
-    /// <summary>0: split unit blocks step by step; else part 0 runs batch rows [0, BatchSplit), part 1 the rest, independently.</summary>
+    /// <summary>
+    /// 0: split unit blocks step by step; else the batch rows are cut at BatchSplit, or into more chunks for a large batch
+    /// (<see cref="BatchSplitPoint.Chunks"/>), each a sequence of its own, which the two parts claim one at a time.
+    /// </summary>
     public int BatchSplit;
+    private int _chunks, _nextChunk; // a batch split's chunks, and the next one to claim
     public bool GoBackwards;
     public T* Inputs, Projection, HA, HB, C, Sequence;
     /// <summary>Elements at <see cref="Projection"/>.</summary>
@@ -48,6 +52,7 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
     /// <summary>Resets the phases for a run (<see cref="Execute"/> does it; tests that drive the parts themselves call it first).</summary>
     public void Prepare()
     {
+        PrepareChunks();
         _phases.Reset(Time);
         _led = false;
         if (ProjectsSteps) StepwiseProjection<T>.Require(ProjectionLength, (long)Batch * Weights.ProjectionWidth, "LSTM");
@@ -58,7 +63,8 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
     {
         if (BatchSplit > 0)
         {
-            // both parts are whole sequences of their rows: the worker's part is waited for
+            // both parts claim chunks of rows, whole sequences each, until none is left: the worker's chunk is waited for
+            PrepareChunks();
             PairWorker.Run(this, out _);
             return;
         }
@@ -85,11 +91,11 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
     {
         if (BatchSplit > 0)
         {
-            // batch rows are independent through the whole sequence: no hand-over; the split keeps every row on the same
-            // kernels as the serial run (ChooseBatchSplit), so the fallback (both parts here) is the serial run itself
+            // batch rows are independent through the whole sequence: no hand-over; every chunk keeps its rows on the same
+            // kernels as the serial run (ChooseBatchSplit, BatchSplitPoint.Chunks), so the fallback (both parts here) is
+            // the serial run itself
             if (part < 0) SequenceRows(0, Batch, _steps0);
-            else if (part == 0) SequenceRows(0, BatchSplit, _steps0);
-            else SequenceRows(BatchSplit, Batch - BatchSplit, _steps1);
+            else ClaimChunks(part == 0 ? _steps0 : _steps1);
         }
         else if (part < 0)
         {
@@ -102,6 +108,22 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
         else
         {
             Help();
+        }
+    }
+
+    private void PrepareChunks()
+    {
+        _chunks = BatchSplit > 0 ? BatchSplitPoint.Chunks(Batch, BatchSplit, InputSize) : 0;
+        _nextChunk = 0;
+    }
+
+    /// <summary>Runs chunks of the batch split, one at a time, until every chunk is taken (by this part or the other).</summary>
+    private void ClaimChunks(StepwiseProjection<T> steps)
+    {
+        for (int i; (i = Interlocked.Increment(ref _nextChunk) - 1) < _chunks;)
+        {
+            int first = BatchSplitPoint.ChunkStart(i, _chunks, Batch, BatchSplit);
+            SequenceRows(first, BatchSplitPoint.ChunkStart(i + 1, _chunks, Batch, BatchSplit) - first, steps);
         }
     }
 

@@ -41,15 +41,25 @@ internal sealed unsafe class StepwiseProjection<T> : IStepGate where T : unmanag
 
     /// <summary>
     /// Elements of the projection buffer used by runs of the batch rows [0, <paramref name="split"/>) and
-    /// [<paramref name="split"/>, <paramref name="batch"/>) as sequences of their own (split 0: the whole batch as one),
-    /// and by the serial run of the whole batch (a busy worker's fallback): rows projected step by step hold one step at
-    /// first · projectionWidth, any others their whole sequence at first · time · projectionWidth.
+    /// [<paramref name="split"/>, <paramref name="batch"/>), or of the chunks of such a split (<see cref="BatchSplitPoint.Chunks"/>),
+    /// as sequences of their own (split 0: the whole batch as one), and by the serial run of the whole batch (a busy
+    /// worker's fallback): rows projected step by step hold one step at first · projectionWidth, any others their whole
+    /// sequence at first · time · projectionWidth.
     /// </summary>
     public static int BufferLength(int batch, int split, int time, int inputSize, int projectionWidth)
     {
         long End(int first, int count) => (long)(first + count) * projectionWidth * (Applies(count, time, inputSize, projectionWidth) ? 1 : time);
         long n = End(0, batch);
-        if (split > 0) n = Math.Max(n, Math.Max(End(0, split), End(split, batch - split)));
+        if (split > 0)
+        {
+            n = Math.Max(n, Math.Max(End(0, split), End(split, batch - split)));
+            int chunks = BatchSplitPoint.Chunks(batch, split, inputSize);
+            for (int i = 0; i < chunks; i++)
+            {
+                int first = BatchSplitPoint.ChunkStart(i, chunks, batch, split);
+                n = Math.Max(n, End(first, BatchSplitPoint.ChunkStart(i + 1, chunks, batch, split) - first));
+            }
+        }
         return checked((int)n);
     }
 
