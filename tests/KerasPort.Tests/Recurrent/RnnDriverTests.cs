@@ -593,6 +593,7 @@ public class RnnDriverTests
     [InlineData(64, 100, 20, 64, true, 4, true)]  // 16 rows a chunk: 16 · 100 · 256 floats, projected step by step
     [InlineData(101, 12, 7, 17, false, 8, false)] // chunks of 12 and 13 rows
     [InlineData(30, 20, 6, 24, false, 2, false)]  // halves
+    [InlineData(64, 70, 16, 32, false, 4, false)] // halves of 32 rows would project step by step, chunks of 16 do not: the buffer holds the whole sequence
     public void Lstm_BatchSplitChunks_AnySchedule_GiveTheSerialKernelResult(int batch, int time, int inSize, int u, bool backwards, int chunks, bool stepwise)
     {
         var (x, W, U, bias, seq, hRef, cRef) = RandomLstm(new Random(batch * 7 + u), batch, time, inSize, u, 0.3, 0.2, backwards);

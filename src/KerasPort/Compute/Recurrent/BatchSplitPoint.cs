@@ -48,6 +48,20 @@ internal static class BatchSplitPoint
     public static int ChunkStart(int i, int chunks, int batch, int split) =>
         chunks == 2 ? (i == 0 ? 0 : i == 1 ? split : batch) : (int)((long)i * batch / chunks);
 
+    /// <summary>
+    /// Claims the next chunk of a batch split (two threads may claim at once: each chunk goes to one): false when every
+    /// chunk is taken, else its rows [<paramref name="first"/>, first + <paramref name="count"/>).
+    /// </summary>
+    public static bool TryClaim(ref int next, int chunks, int batch, int split, out int first, out int count)
+    {
+        int i = Interlocked.Increment(ref next) - 1;
+        first = count = 0;
+        if (i >= chunks) return false;
+        first = ChunkStart(i, chunks, batch, split);
+        count = ChunkStart(i + 1, chunks, batch, split) - first;
+        return true;
+    }
+
     /// <summary>Whether products of rows [0, first) and [first, total) are k-blocked exactly when the whole product is.</summary>
     private static bool SameBlocking(long first, long total) =>
         total <= GemmLayout.MR || (first > GemmLayout.MR && total - first > GemmLayout.MR);

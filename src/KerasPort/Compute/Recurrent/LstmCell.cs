@@ -163,7 +163,7 @@ internal sealed class LstmCell<T> : IRecurrentCell<T> where T : unmanaged, IFloa
         bool pipelined = pipelineFits && (pipelineTuner is null || pipelineTuner.PreferSplit(batch));
         // every way below projects the rows of a step at a time wherever StepwiseProjection applies to them (the unit split
         // included), else the whole sequence of its rows
-        var projection = workspace.Projection(StepwiseProjection<T>.BufferLength(batch, batchSplit, time, InputSize, pw));
+        var projection = workspace.Projection(StepwiseProjection<T>.BufferLength(batch, batchSplit, time, InputSize, pw, chunked: true));
         long start = tuner is null && pipelineTuner is null && batchTuner is null ? 0 : Stopwatch.GetTimestamp();
         if (batchSplit > 0)
         {

@@ -120,11 +120,7 @@ internal sealed unsafe class LstmSequenceJob<T> : IPairJob where T : unmanaged, 
     /// <summary>Runs chunks of the batch split, one at a time, until every chunk is taken (by this part or the other).</summary>
     private void ClaimChunks(StepwiseProjection<T> steps)
     {
-        for (int i; (i = Interlocked.Increment(ref _nextChunk) - 1) < _chunks;)
-        {
-            int first = BatchSplitPoint.ChunkStart(i, _chunks, Batch, BatchSplit);
-            SequenceRows(first, BatchSplitPoint.ChunkStart(i + 1, _chunks, Batch, BatchSplit) - first, steps);
-        }
+        while (BatchSplitPoint.TryClaim(ref _nextChunk, _chunks, Batch, BatchSplit, out int first, out int count)) SequenceRows(first, count, steps);
     }
 
     private int Split => Weights.Blocks / 2;

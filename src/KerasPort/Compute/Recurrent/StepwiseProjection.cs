@@ -41,19 +41,18 @@ internal sealed unsafe class StepwiseProjection<T> : IStepGate where T : unmanag
 
     /// <summary>
     /// Elements of the projection buffer used by runs of the batch rows [0, <paramref name="split"/>) and
-    /// [<paramref name="split"/>, <paramref name="batch"/>), or of the chunks of such a split (<see cref="BatchSplitPoint.Chunks"/>),
-    /// as sequences of their own (split 0: the whole batch as one), and by the serial run of the whole batch (a busy
-    /// worker's fallback): rows projected step by step hold one step at first · projectionWidth, any others their whole
-    /// sequence at first · time · projectionWidth.
+    /// [<paramref name="split"/>, <paramref name="batch"/>), or, when <paramref name="chunked"/> (the LSTM job), of the
+    /// chunks of such a split (<see cref="BatchSplitPoint.Chunks"/>), as sequences of their own (split 0: the whole batch
+    /// as one), and by the serial run of the whole batch (a busy worker's fallback): rows projected step by step hold one
+    /// step at first · projectionWidth, any others their whole sequence at first · time · projectionWidth.
     /// </summary>
-    public static int BufferLength(int batch, int split, int time, int inputSize, int projectionWidth)
+    public static int BufferLength(int batch, int split, int time, int inputSize, int projectionWidth, bool chunked = false)
     {
         long End(int first, int count) => (long)(first + count) * projectionWidth * (Applies(count, time, inputSize, projectionWidth) ? 1 : time);
         long n = End(0, batch);
         if (split > 0)
         {
-            n = Math.Max(n, Math.Max(End(0, split), End(split, batch - split)));
-            int chunks = BatchSplitPoint.Chunks(batch, split, inputSize);
+            int chunks = chunked ? BatchSplitPoint.Chunks(batch, split, inputSize) : 2; // two: the rows either side of the split
             for (int i = 0; i < chunks; i++)
             {
                 int first = BatchSplitPoint.ChunkStart(i, chunks, batch, split);
