@@ -33,6 +33,42 @@ public class ParallelGemmTests
         Case<double>(m, k, n, Activation.Linear, bias: true);
     }
 
+    /// <summary>
+    /// A row split is cut into chunks the two threads claim one at a time (<see cref="ParallelGemm.RowChunks"/>): under
+    /// every schedule (the worker never coming, busy, or starting after or before the caller) the result is the serial
+    /// product's bit for bit, k over one k-block included; chunks start on multiples of MR and hold more than MR rows.
+    /// </summary>
+    [Theory]
+    [InlineData(256, 300, 40, 4)]  // W6 b256's shape of rows: 66 66 60 64
+    [InlineData(193, 20, 33, 4)]
+    [InlineData(1000, 257, 17, 8)]
+    [InlineData(100, 300, 20, 2)]
+    public void Row_chunks_any_schedule_give_the_serial_product(int m, int k, int n, int chunks)
+    {
+        Assert.Equal(chunks, ParallelGemm.RowChunks(m));
+        for (int i = 0; i < chunks; i++)
+        {
+            int first = ParallelGemm.RowChunkStart(i, chunks, m), end = ParallelGemm.RowChunkStart(i + 1, chunks, m);
+            Assert.Equal(0, first % GemmLayout.MR);
+            Assert.True(end - first > GemmLayout.MR, $"chunk {i}: rows [{first}, {end})");
+        }
+        var rng = new Random(m + k);
+        float[] R(int len) => Enumerable.Range(0, len).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var a = R(m * k);
+        var packed = PackedMatrix<float>.Pack(R(k * n), k, n);
+        var bias = R(n);
+        var act = new Activation(ActivationKind.Tanh);
+        var serial = new float[m * n];
+        Gemm.Multiply<float>(m, a, k, packed, serial, n, bias);
+        ActivationFunctions.Apply(act, serial.AsSpan(), n);
+        foreach (var schedule in KerasPort.Tests.Infrastructure.PairSchedules.All)
+        {
+            var parallel = new float[m * n];
+            ParallelGemm.MultiplyActivate<float>(m, a, packed, parallel, bias, act, minimumWork: 0, execute: schedule);
+            Assert.Equal(serial, parallel);
+        }
+    }
+
     [Theory]
     [InlineData(ActivationKind.Tanh)]
     [InlineData(ActivationKind.Sigmoid)]

@@ -7,8 +7,9 @@ namespace KerasPort.Compute.Kernels;
 /// C = act(A·B + bias) for a dense layer over m rows, split over two threads (<see cref="PairWorker"/>) when the
 /// product is large enough: by rows when there are enough of them, else (a batch-1 GEMV whose kernel fills the caches)
 /// by column panels, so that each core streams half of the weights and keeps them in its own L2 across calls. A row
-/// split point is a multiple of <see cref="GemmLayout.MR"/> and each half keeps more than MR rows, so every row goes
-/// through the same micro-kernel and k-blocking as in the serial product; columns never meet. Results are
+/// split cuts the rows into chunks (<see cref="RowChunks"/>) that start on multiples of <see cref="GemmLayout.MR"/> and
+/// keep more than MR rows each, so every row goes through the same micro-kernel and k-blocking as in the serial product;
+/// columns never meet. Results are
 /// bit-identical to <see cref="Gemm.Multiply{T}(int, ReadOnlySpan{T}, int, PackedMatrix{T}, Span{T}, int, ReadOnlySpan{T}, bool)"/>
 /// followed by <see cref="ActivationFunctions.Apply{T}(in Activation, Span{T}, int)"/>. Each calling thread reuses its
 /// own job object (no allocation after the first call); a caller that finds the worker busy runs both halves itself.
@@ -26,8 +27,12 @@ internal static unsafe class ParallelGemm
         where T : unmanaged, IFloatingPointIeee754<T> =>
         MultiplyActivate(m, a, b, c, bias, activation, MinimumWork);
 
-    /// <summary>As above with an explicit threshold (tests force the two-thread path with 0).</summary>
-    internal static void MultiplyActivate<T>(int m, ReadOnlySpan<T> a, PackedMatrix<T> b, Span<T> c, ReadOnlySpan<T> bias, in Activation activation, long minimumWork)
+    /// <summary>
+    /// As above with an explicit threshold (tests force the two-thread path with 0); <paramref name="execute"/> (tests)
+    /// runs the job's parts in place of <see cref="PairWorker.Run"/>.
+    /// </summary>
+    internal static void MultiplyActivate<T>(int m, ReadOnlySpan<T> a, PackedMatrix<T> b, Span<T> c, ReadOnlySpan<T> bias, in Activation activation, long minimumWork,
+        Action<IPairJob>? execute = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(b);
@@ -51,9 +56,11 @@ internal static unsafe class ParallelGemm
             job.BiasLength = bias.Length;
             job.B = b;
             job.Activation = activation;
+            job.Prepare();
             try
             {
-                PairWorker.Run(job, out _);
+                if (execute is null) PairWorker.Run(job, out _);
+                else execute(job);
             }
             finally
             {
@@ -208,6 +215,26 @@ internal static unsafe class ParallelGemm
         if (activation.Kind != ActivationKind.Linear && m > 0) ActivationFunctions.Apply(activation, c[..(m * n)], n);
     }
 
+    /// <summary>Rows per chunk of a row split from which it is cut into more than two chunks (<see cref="RowChunks"/>).</summary>
+    internal const int ChunkRows = 8 * GemmLayout.MR;
+
+    /// <summary>
+    /// Chunks a row split of <paramref name="m"/> rows is cut into, claimed one at a time by the two threads: two below
+    /// 4 · <see cref="ChunkRows"/> rows, else an even number (at most 8) of ChunkRows rows or more, so that a worker that
+    /// takes the job late (a vCPU the host has not run for milliseconds) still takes the chunks left, where with two
+    /// halves the caller would run both. Chunks start on multiples of MR and hold more than MR rows, so every row has the
+    /// serial product's tiles and k-blocking.
+    /// </summary>
+    internal static int RowChunks(int m) => m < 4 * ChunkRows ? 2 : Math.Min(8, m / (2 * ChunkRows) * 2);
+
+    /// <summary>First row of chunk <paramref name="i"/> of <paramref name="chunks"/> (chunk <paramref name="chunks"/>: m), rounded up to a multiple of MR.</summary>
+    internal static int RowChunkStart(int i, int chunks, int m)
+    {
+        if (i >= chunks) return m;
+        int mr = GemmLayout.MR;
+        return (int)(((long)i * m / chunks + mr - 1) / mr * mr);
+    }
+
     private sealed class Job<T> : IPairJob where T : unmanaged, IFloatingPointIeee754<T>
     {
         [ThreadStatic] public static Job<T>? Current;
@@ -217,20 +244,40 @@ internal static unsafe class ParallelGemm
         public T* A, C, Bias;
         public PackedMatrix<T>? B;
         public Activation Activation;
+        private int _chunks, _nextChunk; // a row split's chunks, and the next one to claim
+
+        /// <summary>Resets the chunks of a row split (before the parts run).</summary>
+        public void Prepare()
+        {
+            _chunks = ByColumns ? 0 : RowChunks(M);
+            _nextChunk = 0;
+        }
 
         public void Run(int part)
         {
             var b = B!;
-            int k = b.Rows, n = b.Columns;
             if (ByColumns)
             {
                 new Layer<T>(b, C, Bias, BiasLength, Activation).Half(M, A, part);
                 return;
             }
-            int mr = GemmLayout.MR;
-            int split = (M / 2 + mr - 1) / mr * mr;
-            int first = part == 1 ? split : 0;
-            int count = part switch { 0 => split, 1 => M - split, _ => M };
+            if (part < 0)
+            {
+                Rows(0, M);
+                return;
+            }
+            // either part claims chunks until none is left (the worker's part taken late finds fewer, or none)
+            for (int i; (i = Interlocked.Increment(ref _nextChunk) - 1) < _chunks;)
+            {
+                int first = RowChunkStart(i, _chunks, M);
+                Rows(first, RowChunkStart(i + 1, _chunks, M) - first);
+            }
+        }
+
+        private void Rows(int first, int count)
+        {
+            var b = B!;
+            int k = b.Rows, n = b.Columns;
             var a = new ReadOnlySpan<T>(A + (long)first * k, count * k);
             var c = new Span<T>(C + (long)first * n, count * n);
             Serial(count, a, b, c, new ReadOnlySpan<T>(Bias, BiasLength), Activation);
