@@ -41,6 +41,42 @@ public class PairWorkerTests
         return inParallel;
     }
 
+    /// <summary>
+    /// On Linux the worker can be moved off a processor (<see cref="WorkerAffinity"/>): its affinity then excludes that
+    /// processor and only it, and moving it off another one lets it back on the first. Elsewhere, or with one processor
+    /// allowed, nothing is changed.
+    /// </summary>
+    [Fact]
+    public void The_worker_is_moved_off_one_processor_at_a_time()
+    {
+        if (!PairWorker.Available) return; // no worker thread
+        RunOnce(new RecordingJob()); // the worker exists and has registered itself from here on
+        for (int wait = 0; wait < 200 && !WorkerAffinity.Known && OperatingSystem.IsLinux(); wait++) Thread.Sleep(5);
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.False(WorkerAffinity.Known);
+            Assert.False(WorkerAffinity.Avoid(0));
+            return;
+        }
+        Assert.True(WorkerAffinity.Known, "the worker did not register its thread id");
+        var allowed = Enumerable.Range(0, 1024).Where(WorkerAffinity.Allowed).ToArray();
+        if (allowed.Length < 2)
+        {
+            Assert.False(WorkerAffinity.Avoid(allowed[0])); // it would leave the worker nowhere to run
+            return;
+        }
+        int first = allowed[0], second = allowed[1];
+        Assert.True(WorkerAffinity.Avoid(first));
+        Assert.True(WorkerAffinity.Excludes(first));
+        Assert.False(WorkerAffinity.Excludes(second));
+        Assert.True(WorkerAffinity.Avoid(second));
+        Assert.True(WorkerAffinity.Excludes(second));
+        Assert.False(WorkerAffinity.Excludes(first));
+        RunOnce(new RecordingJob()); // and the worker still runs jobs
+        Assert.True(WorkerAffinity.Restore());
+        Assert.False(WorkerAffinity.Excludes(second));
+    }
+
     [Fact]
     public void A_half_the_worker_has_not_taken_is_run_by_the_caller_once()
     {

@@ -14,6 +14,8 @@ internal interface IPairJob
 /// The worker polls for the next job for <see cref="SpinMicroseconds"/> after each one (back-to-back kernels, such as
 /// the layers of one prediction or consecutive predictions, then start without an operating-system wake-up), then blocks.
 /// <see cref="RunLed"/> is for jobs whose first half can finish alone: it does not wait for a worker that has not started.
+/// On Linux a worker found on the caller's processor when it is woken or its half taken over is moved off it
+/// (<see cref="WorkerAffinity"/>).
 /// </summary>
 internal static class PairWorker
 {
@@ -86,6 +88,7 @@ internal static class PairWorker
         // instead of pulling it from the worker, which writes next to it when it finishes
         if (s_pending == 0 || Volatile.Read(ref s_claim) != 0 || Interlocked.CompareExchange(ref s_claim, 2, 0) != 0) return false;
         s_pending = 0; // withdrawn: the worker will not touch it
+        WorkerAffinity.AvoidCallersCpu(); // a worker stuck behind this thread on its processor is moved off it
         return true;
     }
 
@@ -133,7 +136,11 @@ internal static class PairWorker
         s_pending = 1;
         Volatile.Write(ref s_claim, 0); // after s_job and s_pending: the worker may take the job from here on
         Volatile.Write(ref s_posted, s_posted + 1);
-        if (Interlocked.Exchange(ref s_sleeping, 0) == 1) s_wake.Release();
+        if (Interlocked.Exchange(ref s_sleeping, 0) == 1)
+        {
+            WorkerAffinity.AvoidCallersCpu(); // a sleeping worker would be woken on this thread's processor, where it last ran
+            s_wake.Release();
+        }
     }
 
     private static void EnsureThread()
@@ -145,6 +152,7 @@ internal static class PairWorker
 
     private static void Loop()
     {
+        WorkerAffinity.RegisterWorker();
         long seen = 0;
         while (true)
         {
@@ -152,6 +160,7 @@ internal static class PairWorker
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
             while (Volatile.Read(ref s_posted) == seen)
             {
+                WorkerAffinity.Seen();
                 if (System.Diagnostics.Stopwatch.GetTimestamp() - start < spinTicks)
                 {
                     for (int i = 0; i < 16 && Volatile.Read(ref s_posted) == seen; i++) CpuPause.Once();
