@@ -544,19 +544,43 @@ internal static class LstmStepKernel
         }
     }
 
-    /// <summary>The gate code of blocks [first, end) for one row, from the sums <see cref="RowSums"/> parked.</summary>
+    /// <summary>
+    /// The gate code of blocks [first, end) for one row, from the sums <see cref="RowSums"/> parked: one activation at a
+    /// time over all blocks (each written back over its sums), then c' and h' of every block, so that several blocks'
+    /// chains are in flight at once (LSTM(32) b1, 100 steps, Zen 3, one process alternating: 24.0 against 25.0 µs block
+    /// by block). Each lane sees the operations of <see cref="Gates"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void RowGates<T, TV, TS, TRec, TAct>(TRec rec, TAct act, ref T z, int first, int end, bool reverse, ref T projection, ref T cp, ref T cn, ref T hn)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
     {
         nint w = TS.Count, zs = 4 * w;
+        int count = end - first;
+        ActivateGate<T, TV, TS, TRec>(rec, 0, ref z, first, end, reverse, ref projection);
+        ActivateGate<T, TV, TS, TRec>(rec, 1, ref z, first, end, reverse, ref projection);
+        ActivateGate<T, TV, TS, TAct>(act, 2, ref z, first, end, reverse, ref projection);
+        ActivateGate<T, TV, TS, TRec>(rec, 3, ref z, first, end, reverse, ref projection);
+        for (int i = 0; i < count; i++)
+        {
+            nint col = (reverse ? end - 1 - i : first + i) * w;
+            ref T zb = ref Unsafe.Add(ref z, i * zs);
+            TV c = TS.Add(TS.Mul(TS.Load(ref Unsafe.Add(ref zb, w)), TS.Load(ref Unsafe.Add(ref cp, col))), TS.Mul(TS.Load(ref zb), TS.Load(ref Unsafe.Add(ref zb, 2 * w))));
+            TS.Store(c, ref Unsafe.Add(ref cn, col));
+            TS.Store(TS.Mul(TS.Load(ref Unsafe.Add(ref zb, 3 * w)), act.Invoke<TV, TS>(c)), ref Unsafe.Add(ref hn, col));
+        }
+    }
+
+    /// <summary>Gate <paramref name="gate"/> (0..3: i, f, c, o) of blocks [first, end) for one row: z = op(projection + z).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ActivateGate<T, TV, TS, TOp>(TOp op, int gate, ref T z, int first, int end, bool reverse, ref T projection)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TOp : struct, IUnaryOp<T>
+    {
+        nint w = TS.Count, zs = 4 * w;
         for (int i = 0; i < end - first; i++)
         {
-            int jb = reverse ? end - 1 - i : first + i;
-            nint col = jb * w;
-            ref T zb = ref Unsafe.Add(ref z, i * zs);
-            Gates<T, TV, TS, TRec, TAct>(rec, act, TS.Load(ref zb), TS.Load(ref Unsafe.Add(ref zb, w)), TS.Load(ref Unsafe.Add(ref zb, 2 * w)),
-                TS.Load(ref Unsafe.Add(ref zb, 3 * w)), ref Unsafe.Add(ref projection, 4 * col), ref Unsafe.Add(ref cp, col), ref Unsafe.Add(ref cn, col), ref Unsafe.Add(ref hn, col));
+            nint col = (reverse ? end - 1 - i : first + i) * w;
+            ref T zg = ref Unsafe.Add(ref z, i * zs + gate * w);
+            TS.Store(op.Invoke<TV, TS>(TS.Add(TS.Load(ref Unsafe.Add(ref projection, 4 * col + gate * w)), TS.Load(ref zg))), ref zg);
         }
     }
 
