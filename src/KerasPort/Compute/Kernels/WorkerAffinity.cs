@@ -31,8 +31,10 @@ internal static partial class WorkerAffinity
             fixed (byte* mask = s_allowed)
                 if (sched_getaffinity(0, MaskBytes, mask) == 0) Volatile.Write(ref s_tid, gettid()); // after the mask: readers check s_tid first
         }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        catch (Exception)
         {
+            // no usable libc under that name (a musl system, a linker script): the worker's affinity is left alone; this
+            // runs on the worker's thread, where an exception would end the process
             Volatile.Write(ref s_tid, 0);
         }
     }
