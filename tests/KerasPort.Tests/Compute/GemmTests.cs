@@ -90,6 +90,41 @@ public class GemmTests
         }
     }
 
+    /// <summary>
+    /// Products over several row blocks of <see cref="GemmLayout.MC"/> rows (the last block taking up to MC + MR + 1, so
+    /// no tile crosses a block): every row near a block boundary against the reference, with k-blocks and accumulation,
+    /// and each row the same bits as in a product of that row's 12-row slice (k within one k-block). Fails when a tile
+    /// crosses a block boundary (its rows summed twice) or a block is skipped.
+    /// </summary>
+    [Theory]
+    [InlineData(GemmLayout.MC + 1, 40, 33)]
+    [InlineData(GemmLayout.MC + GemmLayout.MR + 1, 300, 20)]
+    [InlineData(GemmLayout.MC + GemmLayout.MR + 2, 40, 20)]
+    [InlineData(2 * GemmLayout.MC + 7, 257, 17)]
+    [InlineData(3 * GemmLayout.MC, 64, 40)]
+    public void Row_blocks_cover_every_row_once(int m, int k, int n)
+    {
+        var rnd = new Random(m * 7 + k);
+        Case<float>(rnd, m, n, k, bias: true, accumulate: true, pad: 1);
+        Case<double>(rnd, m, n, k, bias: false, accumulate: false, pad: 0);
+        if (k > GemmLayout.KC) return;
+        var a = new float[m * k];
+        for (int i = 0; i < a.Length; i++) a[i] = (float)(rnd.NextDouble() * 2 - 1);
+        var b = new float[k * n];
+        for (int i = 0; i < b.Length; i++) b[i] = (float)(rnd.NextDouble() * 2 - 1);
+        var packed = PackedMatrix<float>.Pack(b, k, n);
+        var whole = new float[m * n];
+        Gemm.Multiply<float>(m, a, k, packed, whole, n);
+        for (int r0 = 0; r0 < m; r0 += 12)
+        {
+            int rows = Math.Min(12, m - r0);
+            if (rows < 2) r0 = m - (rows = 2); // a lone row sums in two chains
+            var slice = new float[rows * n];
+            Gemm.Multiply<float>(rows, a.AsSpan(r0 * k), k, packed, slice, n);
+            Assert.True(whole.AsSpan(r0 * n, rows * n).SequenceEqual(slice), $"m = {m}, rows {r0}..{r0 + rows}");
+        }
+    }
+
     [Theory]
     [InlineData(64, 300, 200)]   // several row blocks and k-blocks (KC = 256)
     [InlineData(7, 1030, 70)]    // k spanning five k-blocks with a ragged last one

@@ -168,43 +168,50 @@ public static class Gemm
                     bool first = pc == 0;
                     bool acc = accumulate || !first;
                     bool addBias = hasBias && first;
-                    for (int jp = 0; jp < panels; jp++)
+                    // row blocks of MC rows (the last one takes up to MC + MR + 1, so that no tile crosses a block)
+                    for (int ic = 0, icEnd; ic < m; ic = icEnd)
                     {
-                        int j0 = jp * nr, width = Math.Min(nr, n - j0);
-                        scoped ref T panel = ref Unsafe.NullRef<T>();
-                        nint panelStride;
-                        if (packed)
+                        icEnd = m - ic <= GemmLayout.MC + GemmLayout.MR + 1 ? m : ic + GemmLayout.MC;
+                        for (int jp = 0; jp < panels; jp++)
                         {
-                            panel = ref Unsafe.Add(ref b, (nint)jp * k * nr + (nint)pc * nr);
-                            panelStride = nr;
-                        }
-                        else if (width == nr)
-                        {
-                            panel = ref Unsafe.Add(ref b, (nint)pc * ldb + j0);
-                            panelStride = ldb;
-                        }
-                        else
-                        {
-                            // Last partial panel of a plain B: copy it, zero-padded, so full vectors can be loaded.
-                            edgeB ??= ArrayPool<T>.Shared.Rent(Math.Max(kc, 1) * nr);
-                            Span<T> e = edgeB.AsSpan(0, kc * nr);
-                            e.Clear();
-                            for (int p = 0; p < kc; p++)
-                                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref b, (nint)(pc + p) * ldb + j0), width).CopyTo(e.Slice(p * nr, width));
-                            panel = ref edgeB[0];
-                            panelStride = nr;
-                        }
-                        ref T cPanel = ref Unsafe.Add(ref c, j0);
-                        ref T biasPanel = ref hasBias ? ref Unsafe.Add(ref bias, j0) : ref Unsafe.NullRef<T>();
-                        for (int i = 0, rows; i < m; i += rows)
-                        {
-                            rows = GemmLayout.RowsOfTile(m - i);
-                            ref T ai = ref Unsafe.Add(ref a, (nint)i * lda + pc);
-                            ref T ci = ref Unsafe.Add(ref cPanel, (nint)i * ldc);
-                            if (width == nr)
-                                Tile(rows, kc, ref ai, lda, ref panel, panelStride, ref ci, ldc, acc, ref biasPanel, addBias);
+                            int j0 = jp * nr, width = Math.Min(nr, n - j0);
+                            scoped ref T panel = ref Unsafe.NullRef<T>();
+                            nint panelStride;
+                            if (packed)
+                            {
+                                panel = ref Unsafe.Add(ref b, (nint)jp * k * nr + (nint)pc * nr);
+                                panelStride = nr;
+                            }
+                            else if (width == nr)
+                            {
+                                panel = ref Unsafe.Add(ref b, (nint)pc * ldb + j0);
+                                panelStride = ldb;
+                            }
                             else
-                                EdgeTile(rows, width, nr, kc, ref ai, lda, ref panel, panelStride, ref ci, ldc, acc, ref biasPanel, addBias);
+                            {
+                                // Last partial panel of a plain B: copy it, zero-padded, so full vectors can be loaded.
+                                edgeB ??= ArrayPool<T>.Shared.Rent(Math.Max(kc, 1) * nr);
+                                Span<T> e = edgeB.AsSpan(0, kc * nr);
+                                e.Clear();
+                                for (int p = 0; p < kc; p++)
+                                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref b, (nint)(pc + p) * ldb + j0), width).CopyTo(e.Slice(p * nr, width));
+                                panel = ref edgeB[0];
+                                panelStride = nr;
+                            }
+                            ref T cPanel = ref Unsafe.Add(ref c, j0);
+                            ref T biasPanel = ref hasBias ? ref Unsafe.Add(ref bias, j0) : ref Unsafe.NullRef<T>();
+                            // the rows of this row block, tiled as in the whole product (the tile sizes depend on the rows
+                            // left in the product, and MC is a multiple of MR)
+                            for (int i = ic, rows; i < icEnd; i += rows)
+                            {
+                                rows = GemmLayout.RowsOfTile(m - i);
+                                ref T ai = ref Unsafe.Add(ref a, (nint)i * lda + pc);
+                                ref T ci = ref Unsafe.Add(ref cPanel, (nint)i * ldc);
+                                if (width == nr)
+                                    Tile(rows, kc, ref ai, lda, ref panel, panelStride, ref ci, ldc, acc, ref biasPanel, addBias);
+                                else
+                                    EdgeTile(rows, width, nr, kc, ref ai, lda, ref panel, panelStride, ref ci, ldc, acc, ref biasPanel, addBias);
+                            }
                         }
                     }
                     if (k == 0) break;

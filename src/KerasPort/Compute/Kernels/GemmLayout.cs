@@ -21,6 +21,13 @@ internal static class GemmLayout
     public const int MR = 6;
 
     /// <summary>
+    /// Rows of A per row block (a multiple of <see cref="MR"/>): every panel of B passes over one block of A's rows
+    /// (MC × KC, 144 KiB of float) while it stays in L2, instead of over all of A's rows, which a product of thousands of
+    /// rows re-read from L3 for every panel.
+    /// </summary>
+    public const int MC = 144;
+
+    /// <summary>
     /// Rows of the next micro-tile with <paramref name="left"/> rows left: MR, but 4 + 3 for the last seven, so that a
     /// product of two rows or more never has a tile of one row (which sums in two chains, <see cref="Gemm"/>).
     /// </summary>
