@@ -267,7 +267,7 @@ internal static class LstmStepKernel
         HasSequence = sequenceOutput != null,
     };
 
-    /// <summary>Largest recurrent_kernel (bytes) a one-row step runs two blocks at a time for (an L1 data cache).</summary>
+    /// <summary>Largest recurrent_kernel (bytes, an L1 data cache) for which a one-row step runs all its blocks' sums, then their gate code (<see cref="Row"/>; two blocks: <see cref="PairSequence"/>).</summary>
     internal const long PairMaximumRecurrentBytes = 32 * 1024;
 
     /// <summary>
