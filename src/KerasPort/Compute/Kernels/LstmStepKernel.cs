@@ -595,18 +595,6 @@ internal static class LstmStepKernel
     // (double): its sums, 4·PaddedUnits values, take at most 1 KiB at any width
     private const int RowBufferBytes = 8 * 4 * 32;
 
-    /// <summary>
-    /// One row, two blocks (panels <paramref name="b"/> and <paramref name="b2"/>; the second block's projection, c and h
-    /// at offsets <paramref name="dp"/> and <paramref name="d"/>), each summed exactly as <see cref="One"/> sums it.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Pair<T, TV, TS, TRec, TAct>(TRec rec, TAct act, int k, ref T h, ref T b, ref T b2, ref T p, nint dp, ref T cp, ref T cn, ref T hn, nint d)
-        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
-    {
-        PairProducts<T, TV, TS>(k, ref h, ref b, ref b2, out TV zi, out TV zf, out TV zc, out TV zo, out TV yi, out TV yf, out TV yc, out TV yo);
-        GatesPair<T, TV, TS, TRec, TAct>(rec, act, zi, zf, zc, zo, yi, yf, yc, yo, ref p, dp, ref cp, ref cn, ref hn, d);
-    }
-
     /// <summary>The four gate sums h·U of two blocks (panels <paramref name="b"/> and <paramref name="b2"/>), each summed as <see cref="One"/> sums it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PairProducts<T, TV, TS>(int k, ref T h, ref T b, ref T b2, out TV zi, out TV zf, out TV zc, out TV zo, out TV yi, out TV yf, out TV yc, out TV yo)
@@ -661,11 +649,11 @@ internal static class LstmStepKernel
     }
 
     /// <summary>
-    /// The whole sequence of a one-row layer of exactly two blocks, one <see cref="Pair"/> step after the other in one
-    /// loop (h ping-ponging between <paramref name="hA"/> and <paramref name="hB"/>, c in place, the projection of time
+    /// The whole sequence of a one-row layer of exactly two blocks, one step after the other in one loop (each step both
+    /// blocks' sums, <see cref="PairProducts"/>, then their gate code, <see cref="GatesPair"/>; h ping-ponging between <paramref name="hA"/> and <paramref name="hB"/>, c in place, the projection of time
     /// step t at t·<paramref name="stepStride"/>, h of step s copied to sequence[s·k ..] when <paramref name="hasSequence"/>). A step takes 500–600 cycles, and a call per step through
     /// <see cref="Blocks"/> left the next step's independent work (projection address, loop control, argument set-up)
-    /// behind the call and return: LSTM(32) b1, 100 steps, 16.8 → 13.9 µs. Same sums as <see cref="Pair"/>.
+    /// behind the call and return: LSTM(32) b1, 100 steps, 16.8 → 13.9 µs. Each block sums as <see cref="One"/> sums it.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void PairSequence<T, TV, TS, TRec, TAct>(TRec rec, TAct act, int k, int time, bool goBackwards, ref T hA, ref T hB, ref T b, ref T projection,

@@ -77,6 +77,16 @@ internal static class PairWorker
     }
 
     /// <summary>
+    /// Claims the next of <paramref name="count"/> chunks of a job whose parts share them out as they go (both parts may
+    /// claim at once: each chunk goes to one); false when every chunk is taken.
+    /// </summary>
+    public static bool TryClaim(ref int next, int count, out int chunk)
+    {
+        chunk = Interlocked.Increment(ref next) - 1;
+        return chunk < count;
+    }
+
+    /// <summary>
     /// From inside part 0 of a <see cref="Run"/> (or at its end, as <see cref="Run"/> and <see cref="RunLed"/> do):
     /// withdraws part 1 if the worker has not taken it yet, so the caller can do it itself (also a job whose parts meet
     /// before they end, where part 0 cannot simply finish first). True when withdrawn: the worker will not run it, and

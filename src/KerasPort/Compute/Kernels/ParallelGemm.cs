@@ -267,7 +267,7 @@ internal static unsafe class ParallelGemm
                 return;
             }
             // either part claims chunks until none is left (the worker's part taken late finds fewer, or none)
-            for (int i; (i = Interlocked.Increment(ref _nextChunk) - 1) < _chunks;)
+            while (PairWorker.TryClaim(ref _nextChunk, _chunks, out int i))
             {
                 int first = RowChunkStart(i, _chunks, M);
                 Rows(first, RowChunkStart(i + 1, _chunks, M) - first);

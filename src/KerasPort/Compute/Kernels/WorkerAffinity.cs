@@ -19,9 +19,6 @@ internal static partial class WorkerAffinity
     private static volatile int s_lastCpu = -1; // the processor the worker last ran on
     private static int s_avoided = -1;     // the processor the worker's affinity now excludes
 
-    /// <summary>Times the worker's affinity was changed (tests).</summary>
-    internal static int Changes;
-
     /// <summary>Called on the worker's thread when it starts: its id and the processors it may use.</summary>
     public static unsafe void RegisterWorker()
     {
@@ -42,9 +39,6 @@ internal static partial class WorkerAffinity
     /// <summary>Called on the worker's thread while it runs or polls: where it is.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static void Seen() => s_lastCpu = Thread.GetCurrentProcessorId();
-
-    /// <summary>The processor the worker last ran on (−1 before it ran).</summary>
-    public static int LastCpu => s_lastCpu;
 
     /// <summary>
     /// Called by a caller that takes over the worker's part: when the worker last ran on the caller's processor, moves
@@ -69,7 +63,6 @@ internal static partial class WorkerAffinity
         for (int i = 0; i < MaskBytes && !any; i++) any = mask[i] != 0;
         if (!any || sched_setaffinity(s_tid, MaskBytes, mask) != 0) return false;
         s_avoided = cpu;
-        Changes++;
         return true;
     }
 

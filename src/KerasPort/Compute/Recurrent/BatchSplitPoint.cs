@@ -54,9 +54,8 @@ internal static class BatchSplitPoint
     /// </summary>
     public static bool TryClaim(ref int next, int chunks, int batch, int split, out int first, out int count)
     {
-        int i = Interlocked.Increment(ref next) - 1;
         first = count = 0;
-        if (i >= chunks) return false;
+        if (!PairWorker.TryClaim(ref next, chunks, out int i)) return false;
         first = ChunkStart(i, chunks, batch, split);
         count = ChunkStart(i + 1, chunks, batch, split) - first;
         return true;
