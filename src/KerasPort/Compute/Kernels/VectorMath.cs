@@ -137,10 +137,9 @@ internal static class VectorMath
     }
 
     /// <summary>
-    /// 1 + e^{−x} for float sigmoid, with no compare or select (each costs as much as a multiply-add on the FMA ports, and
-    /// the function's throughput is bound there: a loop of 8-lane sigmoids, Zen 3, 4.4–4.6 → 3.3–3.4 ns a vector with this form;
-    /// tanh without its NaN select measured no faster, so it keeps the select). e^{−x} is
-    /// reduced from x itself: the negation goes into the constants and the odd coefficients of the polynomial in
+    /// 1 + e^{−x} for float sigmoid, with no compare or select: each costs about as much as a multiply-add, the
+    /// function's throughput is bound by such operations (a loop of 8-lane sigmoids, Zen 3: 4.4–4.6 ns a vector with the
+    /// two compare-and-select pairs this form drops, 3.3–3.4 without). e^{−x} is reduced from x itself: the negation goes into the constants and the odd coefficients of the polynomial in
     /// s = −r, which gives the same bits as reducing −x (every rounding is symmetric). x is clamped to [−89, 86.6], so
     /// n = round(−x·log2 e) ∈ [−125, 128], and 2^n, built from n's bits, multiplies p in the final multiply-add: exact for
     /// n ≤ 127, and +∞ at n = 128 (x ≤ −88.38), where sigmoid is 0 (the true values there are subnormal, which
