@@ -59,8 +59,9 @@ internal static class VectorMath
     }
 
     /// <summary>
-    /// tanh(x). Float: branch-free ±(−E / (2 + E)) with E = expm1(−2|x|) (<see cref="Expm1NonPositiveFloat{T, TV, TS}"/>),
-    /// |x| clamped to 9 (tanh(9) rounds to 1). Double: odd Taylor series for |x| &lt; 0.55, else ±(1 − 2/(e^{2|x|} + 1)).
+    /// tanh(x). Float: branch-free ±(−E / (2 + E)) with E = expm1(−2|x|) (<see cref="TanhNegatedExpm1Float{T, TV, TS}"/>),
+    /// |x| clamped to 9 (tanh(9) rounds to 1); NaN stays NaN through every operation. Double: odd Taylor series for
+    /// |x| &lt; 0.55, else ±(1 − 2/(e^{2|x|} + 1)).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Tanh<T, TV, TS>(TV x) where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
@@ -68,11 +69,10 @@ internal static class VectorMath
         TV a = TS.Abs(x);
         if (typeof(T) == typeof(float))
         {
-            TV em1 = Expm1NonPositiveFloat<T, TV, TS>(TS.Mul(TS.MinNative(a, TS.Splat(9.0)), TS.Splat(-2.0)));
+            TV negE = TanhNegatedExpm1Float<T, TV, TS>(a);
             // −E/(2 + E): 2 + E ∈ (1, 2] has no cancellation; the relative error of E reaches the result times 2/(2 + E) ≤ 2
-            TV q = TS.Div(TS.Sub(TS.Splat(0.0), em1), TS.Add(em1, TS.Splat(2.0)));
-            q = TS.Xor(q, TS.Xor(x, a)); // copy the sign of x onto the quotient
-            return TS.Select(TS.IsNaN(x), x, q);
+            TV q = TS.Div(negE, TS.Sub(TS.Splat(2.0), negE));
+            return TS.Xor(q, TS.Xor(x, a)); // copy the sign of x onto the quotient
         }
         TV e = Exp<T, TV, TS>(TS.Add(a, a));
         TV t = TS.Sub(TS.Splat(1.0), TS.Div(TS.Splat(2.0), TS.Add(e, TS.Splat(1.0))));
@@ -86,40 +86,38 @@ internal static class VectorMath
     }
 
     /// <summary>
-    /// e^y − 1 for float y in [−18, 0], without branches or cancellation: y = n·ln2 + r (|r| ≤ ln2/2, Cody–Waite as in
-    /// <see cref="Exp{T, TV, TS}"/>), e^r − 1 = r + r²·q(r) with q a degree-5 Chebyshev fit of (e^r − 1 − r)/r² on
-    /// [−ln2/2, ln2/2] (error 1.4·10⁻⁹, i.e. ≤ 0.01 ulp of e^r − 1), then
-    /// e^y − 1 = 2^n·(e^r − 1) + (2^n − 1) in one fused multiply-add (2^n − 1 is exact for n ≥ −24; below, e^y − 1
-    /// rounds to about −1 either way).
+    /// −E = −(e^y − 1) for float tanh, y = −2·min(a, 9), a = |x| ≥ 0 (or NaN), without cancellation and with no compare,
+    /// select or negation. Cody–Waite reduction y = n·ln2 + r, |r| ≤ ln2/2 (ln2 split as 0.693359375, exact in n·hi, and
+    /// a correction; t = n + 1.5·2^23 rounds y·log2 e to the integer n in one multiply-add and holds n's bits in its low
+    /// mantissa, ready for <see cref="ISimdOps{TV, T}.AddToExponentBiased"/>), e^r − 1 = r + r²·q(r) with q a degree-5
+    /// Chebyshev fit of (e^r − 1 − r)/r² on [−ln2/2, ln2/2] (error 1.4·10⁻⁹, i.e. ≤ 0.01 ulp of e^r − 1), then
+    /// e^y − 1 = 2^n·(e^r − 1) + (2^n − 1) in one fused multiply-add (2^n − 1 is exact for n ≥ −24; below, e^y − 1 rounds
+    /// to about −1 either way). The factor −2 of y and the final negation are never computed: the reduction works on
+    /// s = −r/2 (from m itself), the polynomial's coefficient k carries −2·(−2)^k, so that s + s²·q''(s) = −(e^r − 1)/2,
+    /// and the last multiply-add takes 2·2^n and 1 − 2^n. Every value is the one of the direct form times a power of two
+    /// (or negated), so every rounding is the same: the bits of the direct form (checked on every 31st float bit pattern).
+    /// min(9, a) returns a when a is NaN (MinNative's second operand), and every operation after it keeps the NaN.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Expm1NonPositiveFloat<T, TV, TS>(TV y) where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
+    private static TV TanhNegatedExpm1Float<T, TV, TS>(TV a) where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
     {
-        TV t = ReduceFloat<T, TV, TS>(y, out TV r);
-        TV q = TS.Splat(Expm1Q5);
-        q = TS.MulAdd(q, r, TS.Splat(Expm1Q4));
-        q = TS.MulAdd(q, r, TS.Splat(Expm1Q3));
-        q = TS.MulAdd(q, r, TS.Splat(Expm1Q2));
-        q = TS.MulAdd(q, r, TS.Splat(Expm1Q1));
-        q = TS.MulAdd(q, r, TS.Splat(Expm1Q0));
-        TV em1r = TS.MulAdd(TS.Mul(r, r), q, r);
-        TV scale = TS.AddToExponentBiased(TS.Splat(1.0), t);
-        return TS.MulAdd(scale, em1r, TS.Sub(scale, TS.Splat(1.0)));
-    }
-
-    /// <summary>
-    /// Float Cody–Waite reduction y = n·ln2 + r, |r| ≤ ln2/2 (ln2 split as 0.693359375, exact in n·hi, and a correction).
-    /// Returns t = n + 1.5·2^23 (the constant's ulp is 1, so one FMA rounds y·log2 e to the integer n, whose bits t's
-    /// low mantissa then holds, ready for <see cref="ISimdOps{TV, T}.AddToExponentBiased"/>).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV ReduceFloat<T, TV, TS>(TV y, out TV r) where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
-    {
-        TV t = TS.MulAdd(y, TS.Splat(1.4426950408889634), TS.Splat(12582912.0));
+        TV m = TS.MinNative(TS.Splat(9.0), a);
+        TV t = TS.MulAdd(m, TS.Splat(-2 * 1.4426950408889634), TS.Splat(12582912.0));
         TV n = TS.Sub(t, TS.Splat(12582912.0));
-        r = TS.MulAdd(n, TS.Splat(-0.693359375), y);
-        r = TS.MulAdd(n, TS.Splat(2.12194440054690583e-4), r);
-        return t;
+        // s = −r/2: y − n·ln2 = −2·(m + n·ln2/2)
+        TV s = TS.MulAdd(n, TS.Splat(0.693359375 / 2), m);
+        s = TS.MulAdd(n, TS.Splat(-2.12194440054690583e-4 / 2), s);
+        // q''(s) = −2·q(−2s): coefficient k of q times −2·(−2)^k
+        TV q = TS.Splat(64 * Expm1Q5);
+        q = TS.MulAdd(q, s, TS.Splat(-32 * Expm1Q4));
+        q = TS.MulAdd(q, s, TS.Splat(16 * Expm1Q3));
+        q = TS.MulAdd(q, s, TS.Splat(-8 * Expm1Q2));
+        q = TS.MulAdd(q, s, TS.Splat(4 * Expm1Q1));
+        q = TS.MulAdd(q, s, TS.Splat(-2 * Expm1Q0));
+        // (e^r − 1)/(−2) = s + s²·q''(s)
+        TV half = TS.MulAdd(TS.Mul(s, s), q, s);
+        TV scale = TS.AddToExponentBiased(TS.Splat(1.0), t);
+        return TS.MulAdd(TS.AddToExponentBiased(TS.Splat(2.0), t), half, TS.Sub(TS.Splat(1.0), scale));
     }
 
     /// <summary>
@@ -208,21 +206,25 @@ internal static class VectorMath
             return;
         }
         TV a0 = TS.Abs(x0), a1 = TS.Abs(x1);
-        TV y0 = TS.Mul(TS.MinNative(a0, TS.Splat(9.0)), TS.Splat(-2.0)), y1 = TS.Mul(TS.MinNative(a1, TS.Splat(9.0)), TS.Splat(-2.0));
-        TV t0 = ReduceFloat<T, TV, TS>(y0, out TV r0), t1 = ReduceFloat<T, TV, TS>(y1, out TV r1);
-        TV q0 = TS.MulAdd(TS.Splat(Expm1Q5), r0, TS.Splat(Expm1Q4));
-        TV q1 = TS.MulAdd(TS.Splat(Expm1Q5), r1, TS.Splat(Expm1Q4));
-        q0 = TS.MulAdd(q0, r0, TS.Splat(Expm1Q3)); q1 = TS.MulAdd(q1, r1, TS.Splat(Expm1Q3));
-        q0 = TS.MulAdd(q0, r0, TS.Splat(Expm1Q2)); q1 = TS.MulAdd(q1, r1, TS.Splat(Expm1Q2));
-        q0 = TS.MulAdd(q0, r0, TS.Splat(Expm1Q1)); q1 = TS.MulAdd(q1, r1, TS.Splat(Expm1Q1));
-        q0 = TS.MulAdd(q0, r0, TS.Splat(Expm1Q0)); q1 = TS.MulAdd(q1, r1, TS.Splat(Expm1Q0));
-        TV m0 = TS.MulAdd(TS.Mul(r0, r0), q0, r0), m1 = TS.MulAdd(TS.Mul(r1, r1), q1, r1);
+        TV m0 = TS.MinNative(TS.Splat(9.0), a0), m1 = TS.MinNative(TS.Splat(9.0), a1);
+        TV t0 = TS.MulAdd(m0, TS.Splat(-2 * 1.4426950408889634), TS.Splat(12582912.0));
+        TV t1 = TS.MulAdd(m1, TS.Splat(-2 * 1.4426950408889634), TS.Splat(12582912.0));
+        TV n0 = TS.Sub(t0, TS.Splat(12582912.0)), n1 = TS.Sub(t1, TS.Splat(12582912.0));
+        TV s0 = TS.MulAdd(n0, TS.Splat(0.693359375 / 2), m0), s1 = TS.MulAdd(n1, TS.Splat(0.693359375 / 2), m1);
+        s0 = TS.MulAdd(n0, TS.Splat(-2.12194440054690583e-4 / 2), s0); s1 = TS.MulAdd(n1, TS.Splat(-2.12194440054690583e-4 / 2), s1);
+        TV q0 = TS.MulAdd(TS.Splat(64 * Expm1Q5), s0, TS.Splat(-32 * Expm1Q4));
+        TV q1 = TS.MulAdd(TS.Splat(64 * Expm1Q5), s1, TS.Splat(-32 * Expm1Q4));
+        q0 = TS.MulAdd(q0, s0, TS.Splat(16 * Expm1Q3)); q1 = TS.MulAdd(q1, s1, TS.Splat(16 * Expm1Q3));
+        q0 = TS.MulAdd(q0, s0, TS.Splat(-8 * Expm1Q2)); q1 = TS.MulAdd(q1, s1, TS.Splat(-8 * Expm1Q2));
+        q0 = TS.MulAdd(q0, s0, TS.Splat(4 * Expm1Q1)); q1 = TS.MulAdd(q1, s1, TS.Splat(4 * Expm1Q1));
+        q0 = TS.MulAdd(q0, s0, TS.Splat(-2 * Expm1Q0)); q1 = TS.MulAdd(q1, s1, TS.Splat(-2 * Expm1Q0));
+        TV h0 = TS.MulAdd(TS.Mul(s0, s0), q0, s0), h1 = TS.MulAdd(TS.Mul(s1, s1), q1, s1);
         TV sc0 = TS.AddToExponentBiased(TS.Splat(1.0), t0), sc1 = TS.AddToExponentBiased(TS.Splat(1.0), t1);
-        TV em0 = TS.MulAdd(sc0, m0, TS.Sub(sc0, TS.Splat(1.0))), em1 = TS.MulAdd(sc1, m1, TS.Sub(sc1, TS.Splat(1.0)));
-        TV d0 = TS.Div(TS.Sub(TS.Splat(0.0), em0), TS.Add(em0, TS.Splat(2.0))), d1 = TS.Div(TS.Sub(TS.Splat(0.0), em1), TS.Add(em1, TS.Splat(2.0)));
-        d0 = TS.Xor(d0, TS.Xor(x0, a0)); d1 = TS.Xor(d1, TS.Xor(x1, a1));
-        x0 = TS.Select(TS.IsNaN(x0), x0, d0);
-        x1 = TS.Select(TS.IsNaN(x1), x1, d1);
+        TV e0 = TS.MulAdd(TS.AddToExponentBiased(TS.Splat(2.0), t0), h0, TS.Sub(TS.Splat(1.0), sc0));
+        TV e1 = TS.MulAdd(TS.AddToExponentBiased(TS.Splat(2.0), t1), h1, TS.Sub(TS.Splat(1.0), sc1));
+        TV d0 = TS.Div(e0, TS.Sub(TS.Splat(2.0), e0)), d1 = TS.Div(e1, TS.Sub(TS.Splat(2.0), e1));
+        x0 = TS.Xor(d0, TS.Xor(x0, a0));
+        x1 = TS.Xor(d1, TS.Xor(x1, a1));
     }
 
     /// <summary>log(1 + y) for y ≥ 0 with the rounding of 1 + y corrected: log(u) − ((u − 1) − y)/u, u = 1 + y.</summary>
