@@ -739,6 +739,7 @@ internal static class LstmStepKernel
 
     /// <summary>MR rows (2..6) × the four gate vectors of one block.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit] // the tile's rows are written (parked) before they are read
     private static void Tile<T, TV, TS, TRec, TAct, TMr>(TRec rec, TAct act, int k, ref T h, nint ldh, ref T b, ref T p, nint ldp, ref T cp, ref T cn, ref T hn)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
         where TMr : struct, IConst
@@ -746,7 +747,7 @@ internal static class LstmStepKernel
         // the sums go through a small stack tile: the accumulation loop keeps its 4·MR accumulators in registers
         // (sharing a method with the gate code makes the allocator spill them every iteration), and the gate code
         // (several transcendental functions) exists once
-        TileBuffer<T> buffer = default;
+        Unsafe.SkipInit(out TileBuffer<T> buffer);
         ref T z = ref Unsafe.As<TileBuffer<T>, T>(ref buffer);
         if (RecurrentPanels.InParts(4)) RecurrentPanels.TileInParts<T, TV, TS, C4, TMr>(k, ref h, ldh, ref b, ref z);
         else Accumulate<T, TV, TS, TMr>(k, ref h, ldh, ref b, ref z);
