@@ -95,7 +95,7 @@ internal static class VectorMath
     /// to about −1 either way). The factor −2 of y and the final negation are never computed: the reduction works on
     /// s = −r/2 (from m itself), the polynomial's coefficient k carries −2·(−2)^k, so that s + s²·q''(s) = −(e^r − 1)/2,
     /// and the last multiply-add takes 2·2^n and 1 − 2^n. Every value is the one of the direct form times a power of two
-    /// (or negated), so every rounding is the same: the bits of the direct form (checked on every 31st float bit pattern).
+    /// (or negated), so every rounding is the same: the bits of the direct form (TanhFormTests writes that form out).
     /// min(9, a) returns a when a is NaN (MinNative's second operand), and every operation after it keeps the NaN.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
