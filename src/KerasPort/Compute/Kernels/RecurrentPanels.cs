@@ -51,7 +51,7 @@ internal static class RecurrentPanels
     public static void Rows<T, TV, TS, TNv, TMr>(int k, ref T h, nint ldh, ref T b, ref T z)
         where T : unmanaged where TV : struct where TS : ISimdOps<TV, T> where TNv : struct, IConst where TMr : struct, IConst
     {
-        if (InParts(TNv.Value)) TileInParts<T, TV, TS, TNv, TMr>(k, ref h, ldh, ref b, ref z);
+        if (InParts(TNv.Value)) TileInParts<T, TV, TS, TNv, TMr>(k, ref h, ldh, ref b, ref z, TNv.Value * TS.Count);
         else Tile<T, TV, TS, TNv, TMr>(k, ref h, ldh, ref b, ref z);
     }
 
@@ -61,16 +61,16 @@ internal static class RecurrentPanels
     /// then those of vectors 2 and 3, each reading its half of every panel row, so that a panel is read once per 6 rows
     /// instead of per 2 (LSTM-like panels, 36 rows, k = 128, Zen 3: 70–98 against 63–90 GFLOP/s; an LSTM step of 64 rows
     /// of LSTM(512), half the blocks: 783–793 against 923–1127 µs). Every accumulator is one chain from zero, q
-    /// ascending, as in <see cref="Tile{T, TV, TS, TNv, TMr}"/>: the same sums.
+    /// ascending, as in <see cref="Tile{T, TV, TS, TNv, TMr}"/>: the same sums. Row r's sums go to z[r·<paramref name="ldz"/> ..].
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static void TileInParts<T, TV, TS, TNv, TMr>(int k, ref T h, nint ldh, ref T b, ref T z)
+    public static void TileInParts<T, TV, TS, TNv, TMr>(int k, ref T h, nint ldh, ref T b, ref T z, nint ldz)
         where T : unmanaged where TV : struct where TS : ISimdOps<TV, T> where TNv : struct, IConst where TMr : struct, IConst
     {
         if (TNv.Value != 4) throw new ArgumentException($"panels of {TNv.Value} vectors are summed in one register tile.");
         nint w = TS.Count, ldb = 4 * w;
-        GemmMicroKernel.Run<T, TV, TS, TMr, C2>(k, ref h, ldh, ref b, ldb, ref z, ldb, false, ref Unsafe.NullRef<T>(), false);
-        GemmMicroKernel.Run<T, TV, TS, TMr, C2>(k, ref h, ldh, ref Unsafe.Add(ref b, 2 * w), ldb, ref Unsafe.Add(ref z, 2 * w), ldb, false, ref Unsafe.NullRef<T>(), false);
+        GemmMicroKernel.Run<T, TV, TS, TMr, C2>(k, ref h, ldh, ref b, ldb, ref z, ldz, false, ref Unsafe.NullRef<T>(), false);
+        GemmMicroKernel.Run<T, TV, TS, TMr, C2>(k, ref h, ldh, ref Unsafe.Add(ref b, 2 * w), ldb, ref Unsafe.Add(ref z, 2 * w), ldz, false, ref Unsafe.NullRef<T>(), false);
     }
 
     /// <summary>
