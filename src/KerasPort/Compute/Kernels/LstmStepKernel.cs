@@ -432,6 +432,7 @@ internal static class LstmStepKernel
         }
         if (SumsWholeStep(a.Batch, a.End - a.First, lanes, Unsafe.SizeOf<T>()))
         {
+            // two rows or more whose sums fit the step tile: every block's sums, then the whole step's gate code
             StepTile<T, TV, TS, TRec, TAct>(rec, act, a, mrMax);
             return;
         }
