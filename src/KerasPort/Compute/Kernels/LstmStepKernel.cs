@@ -445,7 +445,7 @@ internal static class LstmStepKernel
             // two-row tile streams the whole panel for two rows); a tile of one row only when there is one row, so every
             // row sums in the same order (one chain per row) however the batch is cut: at most Batch/2 tiles, so no tile
             // of one row (3 rows: one tile of 3)
-            int tiles = a.Batch == 1 ? 1 : Math.Min((a.Batch + mrMax - 1) / mrMax, a.Batch / 2);
+            int tiles = RowTiles(a.Batch, mrMax);
             for (int r = 0; r < a.Batch; tiles--)
             {
                 int rows = (a.Batch - r + tiles - 1) / tiles;
@@ -467,6 +467,13 @@ internal static class LstmStepKernel
             }
         }
     }
+
+    /// <summary>
+    /// How many register tiles of at most <paramref name="mrMax"/> rows a step's <paramref name="batch"/> rows are cut into
+    /// (each tile then takes the next (rows left)/(tiles left) rows, rounded up): as few as possible, but no tile of one
+    /// row unless the batch is one row, so every row sums in one chain however the batch is cut.
+    /// </summary>
+    private static int RowTiles(int batch, int mrMax) => batch == 1 ? 1 : Math.Min((batch + mrMax - 1) / mrMax, batch / 2);
 
     /// <summary>The largest step tile (<see cref="StepTile"/>): L1-sized, on the stack.</summary>
     internal const int StepTileMaxBytes = 32 * 1024;
@@ -496,7 +503,7 @@ internal static class LstmStepKernel
         if (!SumsWholeStep(a.Batch, blocks, lanes, Unsafe.SizeOf<T>())) throw new ArgumentException($"{a.Batch} rows of {blocks} blocks do not fit the step tile.");
         Span<T> tile = stackalloc T[a.Batch * (int)zrow];
         ref T z = ref MemoryMarshal.GetReference(tile);
-        int tiles = Math.Min((a.Batch + mrMax - 1) / mrMax, a.Batch / 2); // as Blocks cuts them (no tile of one row)
+        int tiles = RowTiles(a.Batch, mrMax);
         for (int i = a.First; i < a.End; i++)
         {
             int jb = a.Reverse ? a.End - 1 - (i - a.First) : i;
