@@ -243,6 +243,43 @@ public class FusedSequenceTests
         }
     }
 
+    /// <summary>
+    /// GRU batch steps whose sums fit the step tile (<see cref="RecurrentPanels.SumsWholeStep"/>) sum every block before the
+    /// gate code; larger ones run tile by tile. Rows are independent, so a batch too large for the step tile and its two
+    /// halves, each small enough, give the same bits row for row (the two orders compute the same operations on every
+    /// lane), and the direct equations' values.
+    /// </summary>
+    [Theory]
+    [InlineData(96, 5, false)]
+    [InlineData(40, 3, true)]
+    public void Gru_StepTile_And_TileByTile_GiveTheSameBits_AndMatchDirectEquations(int u, int inSize, bool backwards)
+    {
+        const int time = 7;
+        var rng = new Random(u * 7 + inSize);
+        var W = Random(rng, inSize * 3 * u, 0.3);
+        var U = Random(rng, u * 3 * u, 1.0 / Math.Sqrt(u));
+        var bIn = Random(rng, 3 * u, 0.4);
+        var bRec = Random(rng, 3 * u, 0.4);
+        var gru = GruPacked<float>.Create(inSize, u, Of<float>(W), Of<float>(U), Of<float>(bIn), Of<float>(bRec), Tanh, Sigmoid);
+        if (gru is null)
+        {
+            Assert.Equal(SimdWidth.Scalar, GemmLayout.Width);
+            return;
+        }
+        int half = Math.Max(2, RecurrentPanels.StepTileMaxBytes / (gru.Blocks * 3 * gru.Lanes * sizeof(float))), batch = 2 * half;
+        Assert.True(RecurrentPanels.SumsWholeStep(half, gru.Blocks, 3, gru.Lanes, sizeof(float)));
+        Assert.False(RecurrentPanels.SumsWholeStep(batch, gru.Blocks, 3, gru.Lanes, sizeof(float)));
+        var x = Random(rng, batch * time * inSize, 1.0);
+        var h0 = Random(rng, batch * u, 0.5);
+        var whole = RunFused(gru, Policy("serial"), inSize, Of<float>(x), batch, time, backwards, Of<float>(h0));
+        var top = RunFused(gru, Policy("serial"), inSize, Of<float>(x[..(half * time * inSize)]), half, time, backwards, Of<float>(h0[..(half * u)]));
+        var bottom = RunFused(gru, Policy("serial"), inSize, Of<float>(x[(half * time * inSize)..]), half, time, backwards, Of<float>(h0[(half * u)..]));
+        Assert.Equal(whole.seq, top.seq.Concat(bottom.seq).ToArray());
+        Assert.Equal(whole.last, top.last.Concat(bottom.last).ToArray());
+        var (seqRef, _) = ReferenceGru(x, batch, time, inSize, u, W, U, bIn, bRec, h0, backwards, Math.Tanh, Sig);
+        for (int i = 0; i < seqRef.Length; i++) Assert.Equal(seqRef[i], whole.seq[i], 2e-5);
+    }
+
     /// <summary>Serial, unit-block split and batch-row split policies, for <see cref="FusedSequenceRunner.Run{T}"/>.</summary>
     private static FusedSplitPolicy Policy(string mode) => mode switch
     {

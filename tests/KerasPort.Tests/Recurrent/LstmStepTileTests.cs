@@ -42,7 +42,7 @@ public class LstmStepTileTests
             return;
         }
         int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-        int rowsThatFit = LstmStepKernel.StepTileMaxBytes / (w.Blocks * 4 * w.Lanes * size);
+        int rowsThatFit = RecurrentPanels.StepTileMaxBytes / (w.Blocks * 4 * w.Lanes * size);
         int half = Math.Max(2, rowsThatFit), batch = 2 * half;
         Assert.True(LstmStepKernel.SumsWholeStep(half, w.Blocks, w.Lanes, size));
         Assert.False(LstmStepKernel.SumsWholeStep(batch, w.Blocks, w.Lanes, size));

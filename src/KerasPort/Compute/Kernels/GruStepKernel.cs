@@ -196,6 +196,12 @@ internal static class GruStepKernel
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
     {
         int lanes = TS.Count, mrMax = RecurrentPanels.TileRows(3);
+        if (RecurrentPanels.SumsWholeStep(batch, end - first, 3, lanes, Unsafe.SizeOf<T>()))
+        {
+            // two rows or more whose sums fit the step tile: every block's sums, then the whole step's gate code
+            StepTile<T, TV, TS, TRec, TAct>(rec, act, ref recurrent, ref recurrentBias, ref projection, ps, u, up, batch, ref hPrev, ref hNext, first, end, descending);
+            return;
+        }
         nint panel = (nint)u * 3 * lanes, zs = 3 * lanes;
         Unsafe.SkipInit(out RecurrentTile tile);
         ref T z = ref Unsafe.As<RecurrentTile, T>(ref tile);
@@ -212,13 +218,76 @@ internal static class GruStepKernel
                 if (r == chunkEnd) chunkEnd = r + GemmLayout.RowsOfTile(batch - r);
                 rows = Math.Min(mrMax, chunkEnd - r);
                 ref T h = ref Unsafe.Add(ref hPrev, (nint)r * up);
-                RecurrentPanels.Sums<T, TV, TS, C3>(rows, batch == 1, u, ref h, up, ref b, ref z);
+                RecurrentPanels.Sums<T, TV, TS, C3>(rows, batch == 1, u, ref h, up, ref b, ref z, zs);
                 ref T p = ref Unsafe.Add(ref projection, r * ps + 3 * col);
                 ref T hp = ref Unsafe.Add(ref h, col);
                 ref T hn = ref Unsafe.Add(ref hNext, (nint)r * up + col);
                 for (int i = 0; i < rows; i++)
                     Gates<T, TV, TS, TRec, TAct>(rec, act, ref Unsafe.Add(ref z, i * zs), ref rb, ref Unsafe.Add(ref p, i * ps),
                         ref Unsafe.Add(ref hp, (nint)i * up), ref Unsafe.Add(ref hn, (nint)i * up));
+            }
+        }
+    }
+
+    /// <summary>
+    /// A batch step whose sums fit the step tile (<see cref="RecurrentPanels.SumsWholeStep"/>): every block's sums into a
+    /// tile on the stack (row r, block i at z[r·blocks·3·L + i·3·L ..], rows cut as in <see cref="Blocks"/>), then the
+    /// update and reset gates of every row and block, then every candidate and h'. Each lane sees the operations of
+    /// <see cref="Gates"/>, so the bits are those of the tile-by-tile order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
+    private static void StepTile<T, TV, TS, TRec, TAct>(TRec rec, TAct act, ref T recurrent, ref T recurrentBias, ref T projection, nint ps,
+        int u, int up, int batch, ref T hPrev, ref T hNext, int first, int end, bool descending)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
+    {
+        int lanes = TS.Count, mrMax = RecurrentPanels.TileRows(3), blocks = end - first;
+        if (!RecurrentPanels.SumsWholeStep(batch, blocks, 3, lanes, Unsafe.SizeOf<T>()))
+            throw new ArgumentException($"{batch} rows of {blocks} blocks do not fit the step tile.");
+        nint w = lanes, panel = (nint)u * 3 * lanes, zs = 3 * w, zrow = blocks * zs;
+        Span<T> tile = stackalloc T[batch * (int)zrow];
+        ref T z = ref MemoryMarshal.GetReference(tile);
+        for (int n = first; n < end; n++)
+        {
+            int jb = descending ? first + end - 1 - n : n;
+            ref T b = ref Unsafe.Add(ref recurrent, jb * panel);
+            nint zb = (jb - first) * zs;
+            for (int r = 0, chunkEnd = 0, rows; r < batch; r += rows)
+            {
+                if (r == chunkEnd) chunkEnd = r + GemmLayout.RowsOfTile(batch - r);
+                rows = Math.Min(mrMax, chunkEnd - r);
+                RecurrentPanels.Sums<T, TV, TS, C3>(rows, false, u, ref Unsafe.Add(ref hPrev, (nint)r * up), up, ref b, ref Unsafe.Add(ref z, r * zrow + zb), zrow);
+            }
+        }
+        ref T rb0 = ref Unsafe.Add(ref recurrentBias, (nint)first * zs);
+        for (int r = 0; r < batch; r++)
+        {
+            ref T zr = ref Unsafe.Add(ref z, r * zrow);
+            ref T pr = ref Unsafe.Add(ref projection, r * ps + first * zs);
+            for (int i = 0; i < blocks; i++)
+            {
+                // Keras's order: x + (h·U + b'), as in Gates; the update and reset gates overwrite their sums
+                ref T s = ref Unsafe.Add(ref zr, i * zs);
+                ref T rb = ref Unsafe.Add(ref rb0, i * zs);
+                ref T p = ref Unsafe.Add(ref pr, i * zs);
+                TS.Store(rec.Invoke<TV, TS>(TS.Add(TS.Load(ref p), TS.Add(TS.Load(ref s), TS.Load(ref rb)))), ref s);
+                TS.Store(rec.Invoke<TV, TS>(TS.Add(TS.Load(ref Unsafe.Add(ref p, w)), TS.Add(TS.Load(ref Unsafe.Add(ref s, w)), TS.Load(ref Unsafe.Add(ref rb, w))))),
+                    ref Unsafe.Add(ref s, w));
+            }
+        }
+        for (int r = 0; r < batch; r++)
+        {
+            ref T zr = ref Unsafe.Add(ref z, r * zrow);
+            ref T pr = ref Unsafe.Add(ref projection, r * ps + first * zs);
+            nint c0 = (nint)r * up + (nint)first * w;
+            for (int i = 0; i < blocks; i++)
+            {
+                ref T s = ref Unsafe.Add(ref zr, i * zs);
+                ref T rb = ref Unsafe.Add(ref rb0, i * zs);
+                TV zg = TS.Load(ref s);
+                TV hh = act.Invoke<TV, TS>(TS.Add(TS.Load(ref Unsafe.Add(ref pr, i * zs + 2 * w)),
+                    TS.Mul(TS.Load(ref Unsafe.Add(ref s, w)), TS.Add(TS.Load(ref Unsafe.Add(ref s, 2 * w)), TS.Load(ref Unsafe.Add(ref rb, 2 * w))))));
+                nint col = c0 + i * w;
+                TS.Store(TS.Add(TS.Mul(zg, TS.Load(ref Unsafe.Add(ref hPrev, col))), TS.Mul(TS.Sub(TS.Splat(1.0), zg), hh)), ref Unsafe.Add(ref hNext, col));
             }
         }
     }

@@ -475,19 +475,12 @@ internal static class LstmStepKernel
     /// </summary>
     private static int RowTiles(int batch, int mrMax) => batch == 1 ? 1 : Math.Min((batch + mrMax - 1) / mrMax, batch / 2);
 
-    /// <summary>The largest step tile (<see cref="StepTile"/>): L1-sized, on the stack.</summary>
-    internal const int StepTileMaxBytes = 32 * 1024;
-
-    /// <summary>
-    /// Whether a step of <paramref name="batch"/> rows over <paramref name="blocks"/> blocks of <paramref name="lanes"/>
-    /// lanes sums every block before any gate code (<see cref="StepTile"/>): two rows or more, and a step tile of at most
-    /// <see cref="StepTileMaxBytes"/>. Larger steps run tile by tile (sums, then that tile's gate code).
-    /// </summary>
+    /// <summary>Whether a step's sums go through the step tile (<see cref="StepTile"/>, <see cref="RecurrentPanels.SumsWholeStep"/>).</summary>
     internal static bool SumsWholeStep(int batch, int blocks, int lanes, int elementSize) =>
-        batch > 1 && (long)batch * blocks * 4 * lanes * elementSize <= StepTileMaxBytes;
+        RecurrentPanels.SumsWholeStep(batch, blocks, 4, lanes, elementSize);
 
     /// <summary>
-    /// A step of two rows or more whose sums fit <see cref="StepTileMaxBytes"/>: every block's sums into a step tile on
+    /// A step of two rows or more whose sums fit <see cref="RecurrentPanels.StepTileMaxBytes"/>: every block's sums into a step tile on
     /// the stack (row r, block i at z[r·blocks·4·L + i·4·L ..], tiles of rows as in <see cref="Blocks"/>, so each row sums
     /// as there), then the gate code of the whole step one activation at a time (<see cref="StepGates"/>). Tile by tile,
     /// the gate code of a few rows ran between two sums and kept too few chains in flight (LSTM(128), one thread, Zen 3:

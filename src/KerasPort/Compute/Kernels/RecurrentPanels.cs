@@ -19,40 +19,52 @@ internal static class RecurrentPanels
     /// </summary>
     public static int TileRows(int vectors) => GemmLayout.Width == SimdWidth.V512 || InParts(vectors) ? 6 : 3;
 
+    /// <summary>The largest step tile of the fused kernels' batch steps: L1-sized, on the stack.</summary>
+    public const int StepTileMaxBytes = 32 * 1024;
+
+    /// <summary>
+    /// Whether a batch step of <paramref name="batch"/> rows over <paramref name="blocks"/> blocks of
+    /// <paramref name="vectors"/> vectors of <paramref name="lanes"/> lanes sums every block before any gate code, into
+    /// one step tile: two rows or more, and at most <see cref="StepTileMaxBytes"/>. Gate code run tile by tile, between
+    /// two tiles' sums, keeps too few independent chains in flight; larger steps still run that way.
+    /// </summary>
+    public static bool SumsWholeStep(int batch, int blocks, int vectors, int lanes, int elementSize) =>
+        batch > 1 && (long)batch * blocks * vectors * lanes * elementSize <= StepTileMaxBytes;
+
     /// <summary>True when a panel of <paramref name="vectors"/> vectors is summed in parts (<see cref="TileInParts"/>).</summary>
     public static bool InParts(int vectors) => GemmLayout.VectorsPerRow == 2 && vectors == 4;
 
     /// <summary>
-    /// The sums of <paramref name="rows"/> (1..6) rows into z. Rows are taken in the GEMM's tiles
+    /// The sums of <paramref name="rows"/> (1..6) rows into z (row r at z[r·<paramref name="ldz"/> ..]). Rows are taken in the GEMM's tiles
     /// (<see cref="GemmLayout.RowsOfTile"/>) and each tile in register tiles of <see cref="TileRows"/> (<see cref="Rows"/>); only the row of a
     /// one-row batch (<paramref name="lone"/>) takes the two-chain <see cref="One{T, TV, TS, TNv}"/>, every other row sums
     /// in one chain, so each row sums exactly as the generic cells' GEMM sums it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Sums<T, TV, TS, TNv>(int rows, bool lone, int k, ref T h, nint ldh, ref T b, ref T z)
+    public static void Sums<T, TV, TS, TNv>(int rows, bool lone, int k, ref T h, nint ldh, ref T b, ref T z, nint ldz)
         where T : unmanaged where TV : struct where TS : ISimdOps<TV, T> where TNv : struct, IConst
     {
         switch (rows)
         {
             case 1:
                 if (lone) One<T, TV, TS, TNv>(k, ref h, ref b, ref z);
-                else Tile<T, TV, TS, TNv, C1>(k, ref h, ldh, ref b, ref z);
+                else Tile<T, TV, TS, TNv, C1>(k, ref h, ldh, ref b, ref z, ldz);
                 break;
-            case 2: Rows<T, TV, TS, TNv, C2>(k, ref h, ldh, ref b, ref z); break;
-            case 3: Rows<T, TV, TS, TNv, C3>(k, ref h, ldh, ref b, ref z); break;
-            case 4: Rows<T, TV, TS, TNv, C4>(k, ref h, ldh, ref b, ref z); break;
-            case 5: Rows<T, TV, TS, TNv, C5>(k, ref h, ldh, ref b, ref z); break;
-            default: Rows<T, TV, TS, TNv, C6>(k, ref h, ldh, ref b, ref z); break;
+            case 2: Rows<T, TV, TS, TNv, C2>(k, ref h, ldh, ref b, ref z, ldz); break;
+            case 3: Rows<T, TV, TS, TNv, C3>(k, ref h, ldh, ref b, ref z, ldz); break;
+            case 4: Rows<T, TV, TS, TNv, C4>(k, ref h, ldh, ref b, ref z, ldz); break;
+            case 5: Rows<T, TV, TS, TNv, C5>(k, ref h, ldh, ref b, ref z, ldz); break;
+            default: Rows<T, TV, TS, TNv, C6>(k, ref h, ldh, ref b, ref z, ldz); break;
         }
     }
 
     /// <summary>MR rows in one register tile, or in parts where they do not fit the registers (<see cref="InParts"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Rows<T, TV, TS, TNv, TMr>(int k, ref T h, nint ldh, ref T b, ref T z)
+    public static void Rows<T, TV, TS, TNv, TMr>(int k, ref T h, nint ldh, ref T b, ref T z, nint ldz)
         where T : unmanaged where TV : struct where TS : ISimdOps<TV, T> where TNv : struct, IConst where TMr : struct, IConst
     {
-        if (InParts(TNv.Value)) TileInParts<T, TV, TS, TNv, TMr>(k, ref h, ldh, ref b, ref z, TNv.Value * TS.Count);
-        else Tile<T, TV, TS, TNv, TMr>(k, ref h, ldh, ref b, ref z);
+        if (InParts(TNv.Value)) TileInParts<T, TV, TS, TNv, TMr>(k, ref h, ldh, ref b, ref z, ldz);
+        else Tile<T, TV, TS, TNv, TMr>(k, ref h, ldh, ref b, ref z, ldz);
     }
 
     /// <summary>
@@ -117,11 +129,11 @@ internal static class RecurrentPanels
     }
 
     /// <summary>
-    /// MR rows (1..6, <typeparamref name="TMr"/>): z[r·NV·L + v·L ..] = Σ_q h[r·ldh + q]·b[q·NV·L + v·L ..] (one chain
+    /// MR rows (1..6, <typeparamref name="TMr"/>): z[r·ldz + v·L ..] = Σ_q h[r·ldh + q]·b[q·NV·L + v·L ..] (one chain
     /// per accumulator from zero, q ascending: the summation order of the GEMM's multi-row tiles).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static void Tile<T, TV, TS, TNv, TMr>(int k, ref T h, nint ldh, ref T b, ref T z)
+    public static void Tile<T, TV, TS, TNv, TMr>(int k, ref T h, nint ldh, ref T b, ref T z, nint ldz)
         where T : unmanaged where TV : struct where TS : ISimdOps<TV, T> where TNv : struct, IConst where TMr : struct, IConst
     {
         int mr = TMr.Value, nv = TNv.Value;
@@ -155,13 +167,12 @@ internal static class RecurrentPanels
             if (mr > 5) { av = TS.Splat(Unsafe.Add(ref a5, q)); c50 = TS.MulAdd(av, b0, c50); c51 = TS.MulAdd(av, b1, c51); c52 = TS.MulAdd(av, b2, c52); if (nv > 3) c53 = TS.MulAdd(av, b3, c53); }
             bp = ref Unsafe.Add(ref bp, ldb);
         }
-        nint zs = nv * w;
         Park<T, TV, TS>(nv, ref z, c00, c01, c02, c03);
-        if (mr > 1) Park<T, TV, TS>(nv, ref Unsafe.Add(ref z, zs), c10, c11, c12, c13);
-        if (mr > 2) Park<T, TV, TS>(nv, ref Unsafe.Add(ref z, 2 * zs), c20, c21, c22, c23);
-        if (mr > 3) Park<T, TV, TS>(nv, ref Unsafe.Add(ref z, 3 * zs), c30, c31, c32, c33);
-        if (mr > 4) Park<T, TV, TS>(nv, ref Unsafe.Add(ref z, 4 * zs), c40, c41, c42, c43);
-        if (mr > 5) Park<T, TV, TS>(nv, ref Unsafe.Add(ref z, 5 * zs), c50, c51, c52, c53);
+        if (mr > 1) Park<T, TV, TS>(nv, ref Unsafe.Add(ref z, ldz), c10, c11, c12, c13);
+        if (mr > 2) Park<T, TV, TS>(nv, ref Unsafe.Add(ref z, 2 * ldz), c20, c21, c22, c23);
+        if (mr > 3) Park<T, TV, TS>(nv, ref Unsafe.Add(ref z, 3 * ldz), c30, c31, c32, c33);
+        if (mr > 4) Park<T, TV, TS>(nv, ref Unsafe.Add(ref z, 4 * ldz), c40, c41, c42, c43);
+        if (mr > 5) Park<T, TV, TS>(nv, ref Unsafe.Add(ref z, 5 * ldz), c50, c51, c52, c53);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -173,7 +173,7 @@ internal static class SimpleRnnStepKernel
                 rows = Math.Min(mrMax, chunkEnd - r);
                 ref T h = ref Unsafe.Add(ref hPrev, (nint)r * up);
                 ref T p = ref Unsafe.Add(ref projection, r * ps + col);
-                RecurrentPanels.Sums<T, TV, TS, C4>(rows, batch == 1, u, ref h, up, ref b, ref z);
+                RecurrentPanels.Sums<T, TV, TS, C4>(rows, batch == 1, u, ref h, up, ref b, ref z, bw);
                 ref T hn = ref Unsafe.Add(ref hNext, (nint)r * up + col);
                 for (int i = 0; i < rows; i++)
                 {
