@@ -9,7 +9,7 @@ namespace KerasPort.Tests.Recurrent;
 /// when the step's sums fit the step tile (<see cref="LstmStepKernel.SumsWholeStep"/>), all sums first and then the gate
 /// code one activation at a time. Rows are independent, so a batch too large for the step tile and its two halves, each
 /// small enough, must give the same bits row for row: the two orders compute the same operations on every lane. Both
-/// also agree with Keras's LSTM equations evaluated in double here.
+/// also agree with Keras's LSTM equations evaluated in double (<see cref="RnnDriverTests.ReferenceLstm"/>).
 /// </summary>
 [Trait("Category", "Recurrent")]
 public class LstmStepTileTests
@@ -48,56 +48,15 @@ public class LstmStepTileTests
         Assert.False(LstmStepKernel.SumsWholeStep(batch, w.Blocks, w.Lanes, size));
 
         var x = R(batch * time * inSize, 1.0);
-        var whole = Run(w, Of(x), batch, time, inSize, backwards);
-        var top = Run(w, Of(x[..(half * time * inSize)]), half, time, inSize, backwards);
-        var bottom = Run(w, Of(x[(half * time * inSize)..]), half, time, inSize, backwards);
+        var (whole, wholeStates) = RnnDriverTests.WholeProjectionKernel(w, Tanh, Sigmoid, Of(x), batch, time, inSize, backwards);
+        var (top, topStates) = RnnDriverTests.WholeProjectionKernel(w, Tanh, Sigmoid, Of(x[..(half * time * inSize)]), half, time, inSize, backwards);
+        var (bottom, bottomStates) = RnnDriverTests.WholeProjectionKernel(w, Tanh, Sigmoid, Of(x[(half * time * inSize)..]), half, time, inSize, backwards);
         Assert.Equal(whole, top.Concat(bottom).ToArray());
+        // states: h of every row, then c of every row
+        int hu = half * u;
+        Assert.Equal(wholeStates, topStates[..hu].Concat(bottomStates[..hu]).Concat(topStates[hu..]).Concat(bottomStates[hu..]).ToArray());
 
-        var expected = Reference(x, batch, time, inSize, u, W, U, bias, backwards);
+        var (expected, _, _) = RnnDriverTests.ReferenceLstm(x, batch, time, inSize, u, W, U, bias, null, backwards, null, null);
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], double.CreateTruncating(whole[i]), tolerance);
-    }
-
-    /// <summary>The fused kernel's sequence output (batch × time × units) from zero states, fed one projection product.</summary>
-    private static T[] Run<T>(LstmPacked<T> w, T[] x, int batch, int time, int inSize, bool backwards) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int up = w.PaddedUnits, pw = w.ProjectionWidth;
-        var projection = new T[batch * time * pw];
-        Gemm.Multiply<T>(batch * time, x, inSize, w.Kernel, projection, pw, w.Bias);
-        var seq = new T[batch * time * w.Units];
-        LstmStepKernel.Sequence<T>(w, Tanh, Sigmoid, batch, time, backwards, projection, new T[batch * up], new T[batch * up], new T[batch * up], seq);
-        return seq;
-    }
-
-    /// <summary>Keras LSTM (gates i, f, c, o; sigmoid and tanh), zero initial states: h of every step, batch-first.</summary>
-    private static double[] Reference(double[] x, int batch, int time, int inSize, int u, double[] W, double[] U, double[] bias, bool backwards)
-    {
-        var seq = new double[batch * time * u];
-        static double Sig(double v) => 1 / (1 + Math.Exp(-v));
-        for (int b = 0; b < batch; b++)
-        {
-            var h = new double[u];
-            var c = new double[u];
-            for (int s = 0; s < time; s++)
-            {
-                int t = backwards ? time - 1 - s : s;
-                var z = new double[4 * u];
-                for (int col = 0; col < 4 * u; col++)
-                {
-                    double v = bias[col];
-                    for (int p = 0; p < inSize; p++) v += x[(b * time + t) * inSize + p] * W[p * 4 * u + col];
-                    for (int p = 0; p < u; p++) v += h[p] * U[p * 4 * u + col];
-                    z[col] = v;
-                }
-                var hn = new double[u];
-                for (int j = 0; j < u; j++)
-                {
-                    c[j] = Sig(z[u + j]) * c[j] + Sig(z[j]) * Math.Tanh(z[2 * u + j]);
-                    hn[j] = Sig(z[3 * u + j]) * Math.Tanh(c[j]);
-                }
-                h = hn;
-                Array.Copy(h, 0, seq, (b * time + s) * u, u);
-            }
-        }
-        return seq;
     }
 }

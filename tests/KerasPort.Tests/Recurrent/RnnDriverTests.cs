@@ -29,7 +29,7 @@ public class RnnDriverTests
         return s;
     }
 
-    private static (double[] seq, double[] h, double[] c) ReferenceLstm(double[] x, int batch, int time, int inSize, int u,
+    internal static (double[] seq, double[] h, double[] c) ReferenceLstm(double[] x, int batch, int time, int inSize, int u,
         double[] W, double[] U, double[] bias, bool[]? mask, bool backwards, double[]? h0, double[]? c0)
     {
         var seq = new double[batch * time * u];
@@ -327,7 +327,7 @@ public class RnnDriverTests
     /// The one-thread fused kernel fed one projection product over all rows and steps (the reference the split and
     /// stepwise runs must match bit for bit): the sequence output, and the final states as the driver returns them (h then c).
     /// </summary>
-    private static (T[] seq, T[] states) WholeProjectionKernel<T>(LstmPacked<T> w, Activation act, Activation rec, T[] x,
+    internal static (T[] seq, T[] states) WholeProjectionKernel<T>(LstmPacked<T> w, Activation act, Activation rec, T[] x,
         int batch, int time, int inSize, bool backwards) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         int u = w.Units, up = w.PaddedUnits, pw = w.ProjectionWidth;

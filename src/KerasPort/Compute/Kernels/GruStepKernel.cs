@@ -241,8 +241,7 @@ internal static class GruStepKernel
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
     {
         int lanes = TS.Count, mrMax = RecurrentPanels.TileRows(3), blocks = end - first;
-        if (!RecurrentPanels.SumsWholeStep(batch, blocks, 3, lanes, Unsafe.SizeOf<T>()))
-            throw new ArgumentException($"{batch} rows of {blocks} blocks do not fit the step tile.");
+        System.Diagnostics.Debug.Assert(RecurrentPanels.SumsWholeStep(batch, blocks, 3, lanes, Unsafe.SizeOf<T>())); // Blocks checked it: the tile is at most 32 KiB
         nint w = lanes, panel = (nint)u * 3 * lanes, zs = 3 * w, zrow = blocks * zs;
         Span<T> tile = stackalloc T[batch * (int)zrow];
         ref T z = ref MemoryMarshal.GetReference(tile);

@@ -482,7 +482,7 @@ internal static class LstmStepKernel
     /// <summary>
     /// A step of two rows or more whose sums fit <see cref="RecurrentPanels.StepTileMaxBytes"/>: every block's sums into a step tile on
     /// the stack (row r, block i at z[r·blocks·4·L + i·4·L ..], tiles of rows as in <see cref="Blocks"/>, so each row sums
-    /// as there), then the gate code of the whole step one activation at a time (<see cref="StepGates"/>). Tile by tile,
+    /// as there), then the gate code of every row over all the step's blocks, one activation at a time (<see cref="RowGates"/>). Tile by tile,
     /// the gate code of a few rows ran between two sums and kept too few chains in flight (LSTM(128), one thread, Zen 3:
     /// 4 rows 822–832 against 759–772 µs for 100 steps, 16 rows 3318–3481 against 3017–3240).
     /// </summary>
@@ -493,7 +493,7 @@ internal static class LstmStepKernel
     {
         int lanes = TS.Count, u = a.Units, up = a.PaddedUnits, blocks = a.End - a.First;
         nint w = lanes, panel = (nint)u * 4 * lanes, zrow = (nint)blocks * 4 * lanes;
-        if (!SumsWholeStep(a.Batch, blocks, lanes, Unsafe.SizeOf<T>())) throw new ArgumentException($"{a.Batch} rows of {blocks} blocks do not fit the step tile.");
+        System.Diagnostics.Debug.Assert(SumsWholeStep(a.Batch, blocks, lanes, Unsafe.SizeOf<T>())); // Blocks checked it: the tile is at most 32 KiB
         Span<T> tile = stackalloc T[a.Batch * (int)zrow];
         ref T z = ref MemoryMarshal.GetReference(tile);
         int tiles = RowTiles(a.Batch, mrMax);
@@ -510,64 +510,19 @@ internal static class LstmStepKernel
                 ref T zt = ref Unsafe.Add(ref z, r * zrow + zb);
                 switch (rows)
                 {
-                    case 2: TileSums<T, TV, TS, C2>(u, ref h, up, ref b, ref zt, zrow); break;
-                    case 3: TileSums<T, TV, TS, C3>(u, ref h, up, ref b, ref zt, zrow); break;
-                    case 4: TileSums<T, TV, TS, C4>(u, ref h, up, ref b, ref zt, zrow); break;
-                    case 5: TileSums<T, TV, TS, C5>(u, ref h, up, ref b, ref zt, zrow); break;
-                    default: TileSums<T, TV, TS, C6>(u, ref h, up, ref b, ref zt, zrow); break;
+                    case 2: RecurrentPanels.Rows<T, TV, TS, C4, C2>(u, ref h, up, ref b, ref zt, zrow); break;
+                    case 3: RecurrentPanels.Rows<T, TV, TS, C4, C3>(u, ref h, up, ref b, ref zt, zrow); break;
+                    case 4: RecurrentPanels.Rows<T, TV, TS, C4, C4>(u, ref h, up, ref b, ref zt, zrow); break;
+                    case 5: RecurrentPanels.Rows<T, TV, TS, C4, C5>(u, ref h, up, ref b, ref zt, zrow); break;
+                    default: RecurrentPanels.Rows<T, TV, TS, C4, C6>(u, ref h, up, ref b, ref zt, zrow); break;
                 }
                 r += rows;
             }
         }
-        StepGates<T, TV, TS, TRec, TAct>(rec, act, a, ref z, zrow);
-    }
-
-    /// <summary>
-    /// The gate code of a whole step from its step tile: each gate's activation over every row and block (written back
-    /// over its sums), then c' and h' of every row and block, so that many independent chains are in flight. Each lane
-    /// sees the operations of <see cref="Gates"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void StepGates<T, TV, TS, TRec, TAct>(TRec rec, TAct act, Args<T> a, ref T z, nint zrow)
-        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
-    {
-        nint w = TS.Count, zs = 4 * w;
-        int blocks = a.End - a.First;
+        // then the gate code, row by row over all the step's blocks (one activation at a time)
         for (int r = 0; r < a.Batch; r++)
-        {
-            ref T zr = ref Unsafe.Add(ref z, r * zrow);
-            ref T pr = ref Unsafe.Add(ref a.Projection, (nint)r * a.ProjectionStride + a.First * zs);
-            ActivateBlocks<T, TV, TS, TRec>(rec, blocks, ref zr, ref pr);
-            ActivateBlocks<T, TV, TS, TRec>(rec, blocks, ref Unsafe.Add(ref zr, w), ref Unsafe.Add(ref pr, w));
-            ActivateBlocks<T, TV, TS, TAct>(act, blocks, ref Unsafe.Add(ref zr, 2 * w), ref Unsafe.Add(ref pr, 2 * w));
-            ActivateBlocks<T, TV, TS, TRec>(rec, blocks, ref Unsafe.Add(ref zr, 3 * w), ref Unsafe.Add(ref pr, 3 * w));
-        }
-        for (int r = 0; r < a.Batch; r++)
-        {
-            ref T zr = ref Unsafe.Add(ref z, r * zrow);
-            nint c0 = (nint)r * a.PaddedUnits + a.First * w;
-            for (int i = 0; i < blocks; i++)
-            {
-                ref T zb = ref Unsafe.Add(ref zr, i * zs);
-                nint col = c0 + i * w;
-                TV c = TS.Add(TS.Mul(TS.Load(ref Unsafe.Add(ref zb, w)), TS.Load(ref Unsafe.Add(ref a.CPrev, col))), TS.Mul(TS.Load(ref zb), TS.Load(ref Unsafe.Add(ref zb, 2 * w))));
-                TS.Store(c, ref Unsafe.Add(ref a.CNext, col));
-                TS.Store(TS.Mul(TS.Load(ref Unsafe.Add(ref zb, 3 * w)), act.Invoke<TV, TS>(c)), ref Unsafe.Add(ref a.HNext, col));
-            }
-        }
-    }
-
-    /// <summary>One gate of <paramref name="blocks"/> consecutive blocks of a row: z = op(projection + z), a block every 4·L values.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ActivateBlocks<T, TV, TS, TOp>(TOp op, int blocks, ref T z, ref T projection)
-        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TOp : struct, IUnaryOp<T>
-    {
-        nint zs = 4 * TS.Count;
-        for (int i = 0; i < blocks; i++)
-        {
-            ref T zg = ref Unsafe.Add(ref z, i * zs);
-            TS.Store(op.Invoke<TV, TS>(TS.Add(TS.Load(ref Unsafe.Add(ref projection, i * zs)), TS.Load(ref zg))), ref zg);
-        }
+            RowGates<T, TV, TS, TRec, TAct>(rec, act, ref Unsafe.Add(ref z, r * zrow), a.First, a.End, false, ref Unsafe.Add(ref a.Projection, (nint)r * a.ProjectionStride),
+                ref Unsafe.Add(ref a.CPrev, (nint)r * up), ref Unsafe.Add(ref a.CNext, (nint)r * up), ref Unsafe.Add(ref a.HNext, (nint)r * up));
     }
 
     /// <summary>One row: k split in two so eight FMA chains are in flight.</summary>
@@ -855,69 +810,16 @@ internal static class LstmStepKernel
         // the sums go through a small stack tile: the accumulation loop keeps its 4·MR accumulators in registers
         // (sharing a method with the gate code makes the allocator spill them every iteration), and the gate code
         // (several transcendental functions) exists once
-        Unsafe.SkipInit(out TileBuffer<T> buffer);
-        ref T z = ref Unsafe.As<TileBuffer<T>, T>(ref buffer);
+        Unsafe.SkipInit(out RecurrentTile buffer);
+        ref T z = ref Unsafe.As<RecurrentTile, T>(ref buffer);
         nint w = TS.Count, zs = 4 * w;
-        TileSums<T, TV, TS, TMr>(k, ref h, ldh, ref b, ref z, zs);
+        RecurrentPanels.Rows<T, TV, TS, C4, TMr>(k, ref h, ldh, ref b, ref z, zs);
         for (int r = 0; r < TMr.Value; r++)
         {
             ref T zr = ref Unsafe.Add(ref z, r * zs);
             Gates<T, TV, TS, TRec, TAct>(rec, act, TS.Load(ref zr), TS.Load(ref Unsafe.Add(ref zr, w)), TS.Load(ref Unsafe.Add(ref zr, 2 * w)),
                 TS.Load(ref Unsafe.Add(ref zr, 3 * w)), ref Unsafe.Add(ref p, r * ldp), ref Unsafe.Add(ref cp, r * ldh), ref Unsafe.Add(ref cn, r * ldh), ref Unsafe.Add(ref hn, r * ldh));
         }
-    }
-
-    /// <summary>The four gate sums of one block for MR rows, row r's at z[r·<paramref name="zs"/> ..] (in parts where MR × 4 vectors do not fit the registers).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TileSums<T, TV, TS, TMr>(int k, ref T h, nint ldh, ref T b, ref T z, nint zs)
-        where T : unmanaged where TV : struct where TS : ISimdOps<TV, T> where TMr : struct, IConst
-    {
-        if (RecurrentPanels.InParts(4)) RecurrentPanels.TileInParts<T, TV, TS, C4, TMr>(k, ref h, ldh, ref b, ref z, zs);
-        else Accumulate<T, TV, TS, TMr>(k, ref h, ldh, ref b, ref z, zs);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Accumulate<T, TV, TS, TMr>(int k, ref T h, nint ldh, ref T b, ref T z, nint zs)
-        where T : unmanaged where TV : struct where TS : ISimdOps<TV, T> where TMr : struct, IConst
-    {
-        int mr = TMr.Value;
-        nint w = TS.Count, ldb = 4 * w;
-        TV zero = TS.Splat(0.0);
-        TV c00 = zero, c01 = zero, c02 = zero, c03 = zero;
-        TV c10 = zero, c11 = zero, c12 = zero, c13 = zero;
-        TV c20 = zero, c21 = zero, c22 = zero, c23 = zero;
-        TV c30 = zero, c31 = zero, c32 = zero, c33 = zero;
-        TV c40 = zero, c41 = zero, c42 = zero, c43 = zero;
-        TV c50 = zero, c51 = zero, c52 = zero, c53 = zero;
-        ref T a0 = ref h;
-        ref T a1 = ref Unsafe.Add(ref h, ldh);
-        ref T a2 = ref Unsafe.Add(ref h, mr > 2 ? 2 * ldh : 0);
-        ref T a3 = ref Unsafe.Add(ref h, mr > 3 ? 3 * ldh : 0);
-        ref T a4 = ref Unsafe.Add(ref h, mr > 4 ? 4 * ldh : 0);
-        ref T a5 = ref Unsafe.Add(ref h, mr > 5 ? 5 * ldh : 0);
-        ref T bp = ref b;
-        for (nint q = 0; q < k; q++)
-        {
-            TV b0 = TS.Load(ref bp);
-            TV b1 = TS.Load(ref Unsafe.Add(ref bp, w));
-            TV b2 = TS.Load(ref Unsafe.Add(ref bp, 2 * w));
-            TV b3 = TS.Load(ref Unsafe.Add(ref bp, 3 * w));
-            TV av = TS.Splat(Unsafe.Add(ref a0, q));
-            c00 = TS.MulAdd(av, b0, c00); c01 = TS.MulAdd(av, b1, c01); c02 = TS.MulAdd(av, b2, c02); c03 = TS.MulAdd(av, b3, c03);
-            av = TS.Splat(Unsafe.Add(ref a1, q));
-            c10 = TS.MulAdd(av, b0, c10); c11 = TS.MulAdd(av, b1, c11); c12 = TS.MulAdd(av, b2, c12); c13 = TS.MulAdd(av, b3, c13);
-            if (mr > 2) { av = TS.Splat(Unsafe.Add(ref a2, q)); c20 = TS.MulAdd(av, b0, c20); c21 = TS.MulAdd(av, b1, c21); c22 = TS.MulAdd(av, b2, c22); c23 = TS.MulAdd(av, b3, c23); }
-            if (mr > 3) { av = TS.Splat(Unsafe.Add(ref a3, q)); c30 = TS.MulAdd(av, b0, c30); c31 = TS.MulAdd(av, b1, c31); c32 = TS.MulAdd(av, b2, c32); c33 = TS.MulAdd(av, b3, c33); }
-            if (mr > 4) { av = TS.Splat(Unsafe.Add(ref a4, q)); c40 = TS.MulAdd(av, b0, c40); c41 = TS.MulAdd(av, b1, c41); c42 = TS.MulAdd(av, b2, c42); c43 = TS.MulAdd(av, b3, c43); }
-            if (mr > 5) { av = TS.Splat(Unsafe.Add(ref a5, q)); c50 = TS.MulAdd(av, b0, c50); c51 = TS.MulAdd(av, b1, c51); c52 = TS.MulAdd(av, b2, c52); c53 = TS.MulAdd(av, b3, c53); }
-            bp = ref Unsafe.Add(ref bp, ldb);
-        }
-        Park<T, TV, TS>(ref z, c00, c01, c02, c03);
-        Park<T, TV, TS>(ref Unsafe.Add(ref z, zs), c10, c11, c12, c13);
-        if (mr > 2) Park<T, TV, TS>(ref Unsafe.Add(ref z, 2 * zs), c20, c21, c22, c23);
-        if (mr > 3) Park<T, TV, TS>(ref Unsafe.Add(ref z, 3 * zs), c30, c31, c32, c33);
-        if (mr > 4) Park<T, TV, TS>(ref Unsafe.Add(ref z, 4 * zs), c40, c41, c42, c43);
-        if (mr > 5) Park<T, TV, TS>(ref Unsafe.Add(ref z, 5 * zs), c50, c51, c52, c53);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -928,13 +830,6 @@ internal static class LstmStepKernel
         TS.Store(b, ref Unsafe.Add(ref z, w));
         TS.Store(c, ref Unsafe.Add(ref z, 2 * w));
         TS.Store(d, ref Unsafe.Add(ref z, 3 * w));
-    }
-
-    /// <summary>6 rows × 4 gates × up to 64 bytes of lanes.</summary>
-    [InlineArray(6 * 4 * 64)]
-    private struct TileBuffer<T> where T : unmanaged
-    {
-        private byte _element;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
