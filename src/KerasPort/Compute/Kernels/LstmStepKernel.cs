@@ -530,44 +530,8 @@ internal static class LstmStepKernel
     private static void One<T, TV, TS, TRec, TAct>(TRec rec, TAct act, int k, ref T h, ref T b, ref T p, ref T cp, ref T cn, ref T hn)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
     {
-        OneProducts<T, TV, TS>(k, ref h, ref b, out TV zi, out TV zf, out TV zc, out TV zo);
+        RecurrentPanels.OneSums<T, TV, TS, C4>(k, ref h, ref b, out TV zi, out TV zf, out TV zc, out TV zo);
         Gates<T, TV, TS, TRec, TAct>(rec, act, zi, zf, zc, zo, ref p, ref cp, ref cn, ref hn);
-    }
-
-    /// <summary>The four gate sums h·U of one block for one row: even q in one chain, odd q in another, added at the end.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OneProducts<T, TV, TS>(int k, ref T h, ref T b, out TV zi, out TV zf, out TV zc, out TV zo)
-        where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
-    {
-        nint w = TS.Count, ldb = 4 * w;
-        TV zero = TS.Splat(0.0);
-        TV s0 = zero, s1 = zero, s2 = zero, s3 = zero, t0 = zero, t1 = zero, t2 = zero, t3 = zero;
-        ref T bp = ref b;
-        nint q = 0;
-        for (; q + 1 < k; q += 2)
-        {
-            TV av = TS.Splat(Unsafe.Add(ref h, q));
-            TV aw = TS.Splat(Unsafe.Add(ref h, q + 1));
-            ref T bq = ref Unsafe.Add(ref bp, ldb);
-            s0 = TS.MulAdd(av, TS.Load(ref bp), s0);
-            s1 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, w)), s1);
-            s2 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 2 * w)), s2);
-            s3 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 3 * w)), s3);
-            t0 = TS.MulAdd(aw, TS.Load(ref bq), t0);
-            t1 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, w)), t1);
-            t2 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, 2 * w)), t2);
-            t3 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, 3 * w)), t3);
-            bp = ref Unsafe.Add(ref bp, 2 * ldb);
-        }
-        if (q < k)
-        {
-            TV av = TS.Splat(Unsafe.Add(ref h, q));
-            s0 = TS.MulAdd(av, TS.Load(ref bp), s0);
-            s1 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, w)), s1);
-            s2 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 2 * w)), s2);
-            s3 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 3 * w)), s3);
-        }
-        zi = TS.Add(s0, t0); zf = TS.Add(s1, t1); zc = TS.Add(s2, t2); zo = TS.Add(s3, t3);
     }
 
     /// <summary>
@@ -593,7 +557,7 @@ internal static class LstmStepKernel
         RowGates<T, TV, TS, TRec, TAct>(rec, act, ref z, first, end, reverse, ref projection, ref cp, ref cn, ref hn);
     }
 
-    /// <summary>The four gate sums of blocks [first, end) for one row (as <see cref="OneProducts"/>), block i of the visit at z[4·L·i ..].</summary>
+    /// <summary>The four gate sums of blocks [first, end) for one row (as <see cref="RecurrentPanels.OneSums"/>), block i of the visit at z[4·L·i ..].</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void RowSums<T, TV, TS>(int k, ref T h, ref T recurrent, int first, int end, bool reverse, ref T z)
         where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
@@ -602,7 +566,7 @@ internal static class LstmStepKernel
         for (int i = 0; i < end - first; i++)
         {
             int jb = reverse ? end - 1 - i : first + i;
-            OneProducts<T, TV, TS>(k, ref h, ref Unsafe.Add(ref recurrent, jb * panel), out TV zi, out TV zf, out TV zc, out TV zo);
+            RecurrentPanels.OneSums<T, TV, TS, C4>(k, ref h, ref Unsafe.Add(ref recurrent, jb * panel), out TV zi, out TV zf, out TV zc, out TV zo);
             Park<T, TV, TS>(ref Unsafe.Add(ref z, i * zs), zi, zf, zc, zo);
         }
     }

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace KerasPort.Compute.Kernels;
 
 /// <summary>
-/// The h·U accumulation shared by the fused GRU and SimpleRNN sequence kernels: a recurrent panel holds, for one unit
+/// The h·U accumulation shared by the fused GRU, SimpleRNN and LSTM sequence kernels: a recurrent panel holds, for one unit
 /// block, the u rows of NV vectors (NV·L columns) contiguously; the sums of 1..6 batch rows over the whole panel are
 /// kept in registers and parked in a small stack tile (row r at z[r·NV·L ..]) for the cell's gate code, which then
 /// runs once per row outside the accumulation loop (so the loop keeps every accumulator in a register).
@@ -86,11 +86,29 @@ internal static class RecurrentPanels
     }
 
     /// <summary>
-    /// One row: z[v] = Σ_q h[q]·b[q·NV·L + v·L ..] for the NV vectors v, with k split over two chains (even and odd q)
-    /// so 2·NV independent FMA chains are in flight, added at the end (the summation order of the GEMM's one-row kernel).
+    /// One row: z[v] = Σ_q h[q]·b[q·NV·L + v·L ..] for the NV vectors v (<see cref="OneSums"/>), parked at z[v·L ..].
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void One<T, TV, TS, TNv>(int k, ref T h, ref T b, ref T z)
+        where T : unmanaged where TV : struct where TS : ISimdOps<TV, T> where TNv : struct, IConst
+    {
+        OneSums<T, TV, TS, TNv>(k, ref h, ref b, out TV z0, out TV z1, out TV z2, out TV z3);
+        nint w = TS.Count;
+        TS.Store(z0, ref z);
+        TS.Store(z1, ref Unsafe.Add(ref z, w));
+        TS.Store(z2, ref Unsafe.Add(ref z, 2 * w));
+        if (TNv.Value > 3) TS.Store(z3, ref Unsafe.Add(ref z, 3 * w));
+    }
+
+    /// <summary>
+    /// The sums of one row over a panel of NV (3 or 4) vectors, in registers: z_v = Σ_q h[q]·b[q·NV·L + v·L ..], with k
+    /// split over two chains (even and odd q) so 2·NV independent FMA chains are in flight, added at the end (the
+    /// summation order of the GEMM's one-row kernel). <paramref name="z3"/> is zero when NV is 3. The one-row steps of
+    /// every fused cell sums this way (GRU and SimpleRNN through <see cref="One"/>, LSTM keeping the four gate sums in
+    /// registers for its gate code).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void OneSums<T, TV, TS, TNv>(int k, ref T h, ref T b, out TV z0, out TV z1, out TV z2, out TV z3)
         where T : unmanaged where TV : struct where TS : ISimdOps<TV, T> where TNv : struct, IConst
     {
         int nv = TNv.Value;
@@ -122,10 +140,7 @@ internal static class RecurrentPanels
             s2 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 2 * w)), s2);
             if (nv > 3) s3 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 3 * w)), s3);
         }
-        TS.Store(TS.Add(s0, t0), ref z);
-        TS.Store(TS.Add(s1, t1), ref Unsafe.Add(ref z, w));
-        TS.Store(TS.Add(s2, t2), ref Unsafe.Add(ref z, 2 * w));
-        if (nv > 3) TS.Store(TS.Add(s3, t3), ref Unsafe.Add(ref z, 3 * w));
+        z0 = TS.Add(s0, t0); z1 = TS.Add(s1, t1); z2 = TS.Add(s2, t2); z3 = TS.Add(s3, t3);
     }
 
     /// <summary>
