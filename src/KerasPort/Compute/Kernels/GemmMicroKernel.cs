@@ -130,10 +130,25 @@ internal static class GemmMicroKernel
 
     /// <summary>
     /// One row times one panel (GEMV, m = 1): k unrolled by two into separate accumulators so that 2·NV FMA chains
-    /// are in flight instead of NV.
+    /// are in flight instead of NV (<see cref="OneRow"/>). Not inlined (into the GEMM driver's tile switch, which the
+    /// small body would otherwise join): a call of its own, as every other tile kernel.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void RunRow<T, TV, TS, TNv>(int kc, ref T a, ref T b, nint ldb, ref T c, bool accumulate, ref T bias, bool hasBias)
+        where T : unmanaged where TV : struct where TS : ISimdOps<TV, T> where TNv : struct, IConst
+    {
+        OneRow<T, TV, TS, TNv>(kc, ref a, ref b, ldb, out TV v0, out TV v1, out TV v2, out TV v3);
+        StoreRow<T, TV, TS, TNv>(ref c, TS.Count, v0, v1, v2, v3, accumulate, ref bias, hasBias);
+    }
+
+    /// <summary>
+    /// The sums of one row over one panel of NV vectors (1..4), in registers: v_j = Σ_p a[p]·b[p·ldb + j·L ..], with k
+    /// split over two chains (even and odd p) added at the end, so that 2·NV FMA chains are in flight. The summation
+    /// order of every one-row product: the GEMM's (<see cref="RunRow"/>) and the fused cells' one-row steps
+    /// (<see cref="RecurrentPanels.One"/>, and LSTM's, which keeps the four gate sums in registers). Vectors past NV are zero.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void OneRow<T, TV, TS, TNv>(int kc, ref T a, ref T b, nint ldb, out TV v0, out TV v1, out TV v2, out TV v3)
         where T : unmanaged where TV : struct where TS : ISimdOps<TV, T> where TNv : struct, IConst
     {
         int nv = TNv.Value;
@@ -148,10 +163,13 @@ internal static class GemmMicroKernel
             TV aw = TS.Splat(Unsafe.Add(ref a, p + 1));
             ref T bq = ref Unsafe.Add(ref bp, ldb);
             s0 = TS.MulAdd(av, TS.Load(ref bp), s0);
+            if (nv > 1) s1 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, w)), s1);
+            if (nv > 2) s2 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 2 * w)), s2);
+            if (nv > 3) s3 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 3 * w)), s3);
             t0 = TS.MulAdd(aw, TS.Load(ref bq), t0);
-            if (nv > 1) { s1 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, w)), s1); t1 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, w)), t1); }
-            if (nv > 2) { s2 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 2 * w)), s2); t2 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, 2 * w)), t2); }
-            if (nv > 3) { s3 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 3 * w)), s3); t3 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, 3 * w)), t3); }
+            if (nv > 1) t1 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, w)), t1);
+            if (nv > 2) t2 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, 2 * w)), t2);
+            if (nv > 3) t3 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, 3 * w)), t3);
             bp = ref Unsafe.Add(ref bp, 2 * ldb);
         }
         if (p < kc)
@@ -162,6 +180,6 @@ internal static class GemmMicroKernel
             if (nv > 2) s2 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 2 * w)), s2);
             if (nv > 3) s3 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 3 * w)), s3);
         }
-        StoreRow<T, TV, TS, TNv>(ref c, w, TS.Add(s0, t0), TS.Add(s1, t1), TS.Add(s2, t2), TS.Add(s3, t3), accumulate, ref bias, hasBias);
+        v0 = TS.Add(s0, t0); v1 = TS.Add(s1, t1); v2 = TS.Add(s2, t2); v3 = TS.Add(s3, t3);
     }
 }

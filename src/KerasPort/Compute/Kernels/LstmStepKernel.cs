@@ -530,7 +530,7 @@ internal static class LstmStepKernel
     private static void One<T, TV, TS, TRec, TAct>(TRec rec, TAct act, int k, ref T h, ref T b, ref T p, ref T cp, ref T cn, ref T hn)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
     {
-        RecurrentPanels.OneSums<T, TV, TS, C4>(k, ref h, ref b, out TV zi, out TV zf, out TV zc, out TV zo);
+        GemmMicroKernel.OneRow<T, TV, TS, C4>(k, ref h, ref b, 4 * TS.Count, out TV zi, out TV zf, out TV zc, out TV zo);
         Gates<T, TV, TS, TRec, TAct>(rec, act, zi, zf, zc, zo, ref p, ref cp, ref cn, ref hn);
     }
 
@@ -557,7 +557,7 @@ internal static class LstmStepKernel
         RowGates<T, TV, TS, TRec, TAct>(rec, act, ref z, first, end, reverse, ref projection, ref cp, ref cn, ref hn);
     }
 
-    /// <summary>The four gate sums of blocks [first, end) for one row (as <see cref="RecurrentPanels.OneSums"/>), block i of the visit at z[4·L·i ..].</summary>
+    /// <summary>The four gate sums of blocks [first, end) for one row (as <see cref="GemmMicroKernel.OneRow"/>), block i of the visit at z[4·L·i ..].</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void RowSums<T, TV, TS>(int k, ref T h, ref T recurrent, int first, int end, bool reverse, ref T z)
         where T : unmanaged where TV : struct where TS : ISimdOps<TV, T>
@@ -566,7 +566,7 @@ internal static class LstmStepKernel
         for (int i = 0; i < end - first; i++)
         {
             int jb = reverse ? end - 1 - i : first + i;
-            RecurrentPanels.OneSums<T, TV, TS, C4>(k, ref h, ref Unsafe.Add(ref recurrent, jb * panel), out TV zi, out TV zf, out TV zc, out TV zo);
+            GemmMicroKernel.OneRow<T, TV, TS, C4>(k, ref h, ref Unsafe.Add(ref recurrent, jb * panel), zs, out TV zi, out TV zf, out TV zc, out TV zo);
             Park<T, TV, TS>(ref Unsafe.Add(ref z, i * zs), zi, zf, zc, zo);
         }
     }

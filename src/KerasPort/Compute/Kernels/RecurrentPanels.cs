@@ -86,61 +86,19 @@ internal static class RecurrentPanels
     }
 
     /// <summary>
-    /// One row: z[v] = Σ_q h[q]·b[q·NV·L + v·L ..] for the NV vectors v (<see cref="OneSums"/>), parked at z[v·L ..].
+    /// One row: z[v] = Σ_q h[q]·b[q·NV·L + v·L ..] for the NV vectors v, parked at z[v·L ..]: the sums of the GEMM's
+    /// one-row kernel (<see cref="GemmMicroKernel.OneRow"/>, two chains) over the panel.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void One<T, TV, TS, TNv>(int k, ref T h, ref T b, ref T z)
         where T : unmanaged where TV : struct where TS : ISimdOps<TV, T> where TNv : struct, IConst
     {
-        OneSums<T, TV, TS, TNv>(k, ref h, ref b, out TV z0, out TV z1, out TV z2, out TV z3);
         nint w = TS.Count;
+        GemmMicroKernel.OneRow<T, TV, TS, TNv>(k, ref h, ref b, TNv.Value * w, out TV z0, out TV z1, out TV z2, out TV z3);
         TS.Store(z0, ref z);
         TS.Store(z1, ref Unsafe.Add(ref z, w));
         TS.Store(z2, ref Unsafe.Add(ref z, 2 * w));
         if (TNv.Value > 3) TS.Store(z3, ref Unsafe.Add(ref z, 3 * w));
-    }
-
-    /// <summary>
-    /// The sums of one row over a panel of NV (3 or 4) vectors, in registers: z_v = Σ_q h[q]·b[q·NV·L + v·L ..], with k
-    /// split over two chains (even and odd q) so 2·NV independent FMA chains are in flight, added at the end (the
-    /// summation order of the GEMM's one-row kernel). <paramref name="z3"/> is zero when NV is 3. The one-row steps of
-    /// every fused cell sums this way (GRU and SimpleRNN through <see cref="One"/>, LSTM keeping the four gate sums in
-    /// registers for its gate code).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void OneSums<T, TV, TS, TNv>(int k, ref T h, ref T b, out TV z0, out TV z1, out TV z2, out TV z3)
-        where T : unmanaged where TV : struct where TS : ISimdOps<TV, T> where TNv : struct, IConst
-    {
-        int nv = TNv.Value;
-        nint w = TS.Count, ldb = nv * w;
-        TV zero = TS.Splat(0.0);
-        TV s0 = zero, s1 = zero, s2 = zero, s3 = zero, t0 = zero, t1 = zero, t2 = zero, t3 = zero;
-        ref T bp = ref b;
-        nint q = 0;
-        for (; q + 1 < k; q += 2)
-        {
-            TV av = TS.Splat(Unsafe.Add(ref h, q));
-            TV aw = TS.Splat(Unsafe.Add(ref h, q + 1));
-            ref T bq = ref Unsafe.Add(ref bp, ldb);
-            s0 = TS.MulAdd(av, TS.Load(ref bp), s0);
-            s1 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, w)), s1);
-            s2 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 2 * w)), s2);
-            if (nv > 3) s3 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 3 * w)), s3);
-            t0 = TS.MulAdd(aw, TS.Load(ref bq), t0);
-            t1 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, w)), t1);
-            t2 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, 2 * w)), t2);
-            if (nv > 3) t3 = TS.MulAdd(aw, TS.Load(ref Unsafe.Add(ref bq, 3 * w)), t3);
-            bp = ref Unsafe.Add(ref bp, 2 * ldb);
-        }
-        if (q < k)
-        {
-            TV av = TS.Splat(Unsafe.Add(ref h, q));
-            s0 = TS.MulAdd(av, TS.Load(ref bp), s0);
-            s1 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, w)), s1);
-            s2 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 2 * w)), s2);
-            if (nv > 3) s3 = TS.MulAdd(av, TS.Load(ref Unsafe.Add(ref bp, 3 * w)), s3);
-        }
-        z0 = TS.Add(s0, t0); z1 = TS.Add(s1, t1); z2 = TS.Add(s2, t2); z3 = TS.Add(s3, t3);
     }
 
     /// <summary>
