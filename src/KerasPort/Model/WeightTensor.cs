@@ -5,10 +5,15 @@ namespace KerasPort.Model;
 public sealed class WeightTensor
 {
     /// <summary>Creates a weight tensor; <paramref name="data"/> length must equal the product of <paramref name="shape"/>.</summary>
+    /// <exception cref="ShapeMismatchException">A dimension is negative, or the data does not fill the shape.</exception>
     public WeightTensor(string name, int[] shape, double[] data, string dtype = "float32")
     {
         long n = 1;
-        foreach (var d in shape) n *= d;
+        foreach (var d in shape)
+        {
+            if (d < 0) throw new ShapeMismatchException($"weight '{name}': shape [{string.Join(", ", shape)}] has a negative dimension");
+            n *= d;
+        }
         if (n != data.Length)
             throw new ShapeMismatchException($"weight '{name}': shape [{string.Join(", ", shape)}] holds {n} values but {data.Length} were given");
         Name = name;
