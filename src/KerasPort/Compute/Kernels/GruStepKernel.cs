@@ -232,8 +232,8 @@ internal static class GruStepKernel
     /// <summary>
     /// A batch step whose sums fit the step tile (<see cref="RecurrentPanels.SumsWholeStep"/>): every block's sums into a
     /// tile on the stack (row r, block i at z[r·blocks·3·L + i·3·L ..], rows cut as in <see cref="Blocks"/>), then the
-    /// update and reset gates of every row and block, then every candidate and h'. Each lane sees the operations of
-    /// <see cref="Gates"/>, so the bits are those of the tile-by-tile order.
+    /// update and reset gates of every row and block (<see cref="Gate"/>), then every candidate and h' (<see cref="Output"/>):
+    /// the operations of <see cref="Gates"/>, so the bits are those of the tile-by-tile order.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     private static void StepTile<T, TV, TS, TRec, TAct>(TRec rec, TAct act, ref T recurrent, ref T recurrentBias, ref T projection, nint ps,
@@ -264,13 +264,12 @@ internal static class GruStepKernel
             ref T pr = ref Unsafe.Add(ref projection, r * ps + first * zs);
             for (int i = 0; i < blocks; i++)
             {
-                // Keras's order: x + (h·U + b'), as in Gates; the update and reset gates overwrite their sums
+                // the update and reset gates overwrite their sums
                 ref T s = ref Unsafe.Add(ref zr, i * zs);
                 ref T rb = ref Unsafe.Add(ref rb0, i * zs);
                 ref T p = ref Unsafe.Add(ref pr, i * zs);
-                TS.Store(rec.Invoke<TV, TS>(TS.Add(TS.Load(ref p), TS.Add(TS.Load(ref s), TS.Load(ref rb)))), ref s);
-                TS.Store(rec.Invoke<TV, TS>(TS.Add(TS.Load(ref Unsafe.Add(ref p, w)), TS.Add(TS.Load(ref Unsafe.Add(ref s, w)), TS.Load(ref Unsafe.Add(ref rb, w))))),
-                    ref Unsafe.Add(ref s, w));
+                TS.Store(Gate<T, TV, TS, TRec>(rec, ref p, ref s, ref rb), ref s);
+                TS.Store(Gate<T, TV, TS, TRec>(rec, ref Unsafe.Add(ref p, w), ref Unsafe.Add(ref s, w), ref Unsafe.Add(ref rb, w)), ref Unsafe.Add(ref s, w));
             }
         }
         for (int r = 0; r < batch; r++)
@@ -281,12 +280,9 @@ internal static class GruStepKernel
             for (int i = 0; i < blocks; i++)
             {
                 ref T s = ref Unsafe.Add(ref zr, i * zs);
-                ref T rb = ref Unsafe.Add(ref rb0, i * zs);
-                TV zg = TS.Load(ref s);
-                TV hh = act.Invoke<TV, TS>(TS.Add(TS.Load(ref Unsafe.Add(ref pr, i * zs + 2 * w)),
-                    TS.Mul(TS.Load(ref Unsafe.Add(ref s, w)), TS.Add(TS.Load(ref Unsafe.Add(ref s, 2 * w)), TS.Load(ref Unsafe.Add(ref rb, 2 * w))))));
                 nint col = c0 + i * w;
-                TS.Store(TS.Add(TS.Mul(zg, TS.Load(ref Unsafe.Add(ref hPrev, col))), TS.Mul(TS.Sub(TS.Splat(1.0), zg), hh)), ref Unsafe.Add(ref hNext, col));
+                TS.Store(Output<T, TV, TS, TAct>(act, TS.Load(ref s), TS.Load(ref Unsafe.Add(ref s, w)), ref Unsafe.Add(ref pr, i * zs + 2 * w),
+                    ref Unsafe.Add(ref s, 2 * w), ref Unsafe.Add(ref rb0, i * zs + 2 * w), ref Unsafe.Add(ref hPrev, col)), ref Unsafe.Add(ref hNext, col));
             }
         }
     }
@@ -295,12 +291,24 @@ internal static class GruStepKernel
     private static void Gates<T, TV, TS, TRec, TAct>(TRec rec, TAct act, ref T sums, ref T rb, ref T p, ref T hp, ref T hn)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> where TAct : struct, IUnaryOp<T>
     {
-        // Keras's order: x + (h·U + b'), the recurrent product and its bias first (as the generic cell's GEMM does)
         nint w = TS.Count;
-        TV z = rec.Invoke<TV, TS>(TS.Add(TS.Load(ref p), TS.Add(TS.Load(ref sums), TS.Load(ref rb))));
-        TV r = rec.Invoke<TV, TS>(TS.Add(TS.Load(ref Unsafe.Add(ref p, w)), TS.Add(TS.Load(ref Unsafe.Add(ref sums, w)), TS.Load(ref Unsafe.Add(ref rb, w)))));
-        TV hh = act.Invoke<TV, TS>(TS.Add(TS.Load(ref Unsafe.Add(ref p, 2 * w)),
-            TS.Mul(r, TS.Add(TS.Load(ref Unsafe.Add(ref sums, 2 * w)), TS.Load(ref Unsafe.Add(ref rb, 2 * w))))));
-        TS.Store(TS.Add(TS.Mul(z, TS.Load(ref hp)), TS.Mul(TS.Sub(TS.Splat(1.0), z), hh)), ref hn);
+        TV z = Gate<T, TV, TS, TRec>(rec, ref p, ref sums, ref rb);
+        TV r = Gate<T, TV, TS, TRec>(rec, ref Unsafe.Add(ref p, w), ref Unsafe.Add(ref sums, w), ref Unsafe.Add(ref rb, w));
+        TS.Store(Output<T, TV, TS, TAct>(act, z, r, ref Unsafe.Add(ref p, 2 * w), ref Unsafe.Add(ref sums, 2 * w), ref Unsafe.Add(ref rb, 2 * w), ref hp), ref hn);
+    }
+
+    /// <summary>The update or reset gate: rec(x + (h·U + b')), Keras's order, the recurrent product and its bias first (as the generic cell's GEMM does).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Gate<T, TV, TS, TRec>(TRec rec, ref T p, ref T sums, ref T rb)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TRec : struct, IUnaryOp<T> =>
+        rec.Invoke<TV, TS>(TS.Add(TS.Load(ref p), TS.Add(TS.Load(ref sums), TS.Load(ref rb))));
+
+    /// <summary>h' = z·h + (1 − z)·act(x_h + r·(h·U_h + b'_h)) from the update gate z and the reset gate r.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Output<T, TV, TS, TAct>(TAct act, TV z, TV r, ref T p, ref T sums, ref T rb, ref T hp)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimdOps<TV, T> where TAct : struct, IUnaryOp<T>
+    {
+        TV hh = act.Invoke<TV, TS>(TS.Add(TS.Load(ref p), TS.Mul(r, TS.Add(TS.Load(ref sums), TS.Load(ref rb)))));
+        return TS.Add(TS.Mul(z, TS.Load(ref hp)), TS.Mul(TS.Sub(TS.Splat(1.0), z), hh));
     }
 }

@@ -506,16 +506,7 @@ internal static class LstmStepKernel
             for (int r = 0; r < a.Batch; left--)
             {
                 int rows = (a.Batch - r + left - 1) / left;
-                ref T h = ref Unsafe.Add(ref a.HPrev, (nint)r * up);
-                ref T zt = ref Unsafe.Add(ref z, r * zrow + zb);
-                switch (rows)
-                {
-                    case 2: RecurrentPanels.Rows<T, TV, TS, C4, C2>(u, ref h, up, ref b, ref zt, zrow); break;
-                    case 3: RecurrentPanels.Rows<T, TV, TS, C4, C3>(u, ref h, up, ref b, ref zt, zrow); break;
-                    case 4: RecurrentPanels.Rows<T, TV, TS, C4, C4>(u, ref h, up, ref b, ref zt, zrow); break;
-                    case 5: RecurrentPanels.Rows<T, TV, TS, C4, C5>(u, ref h, up, ref b, ref zt, zrow); break;
-                    default: RecurrentPanels.Rows<T, TV, TS, C4, C6>(u, ref h, up, ref b, ref zt, zrow); break;
-                }
+                RecurrentPanels.Sums<T, TV, TS, C4>(rows, false, u, ref Unsafe.Add(ref a.HPrev, (nint)r * up), up, ref b, ref Unsafe.Add(ref z, r * zrow + zb), zrow);
                 r += rows;
             }
         }
